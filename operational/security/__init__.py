@@ -1,0 +1,1 @@
+"""Shared security code: national-algorithm cryptography, keys and masking."""

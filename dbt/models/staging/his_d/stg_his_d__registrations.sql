@@ -1,0 +1,48 @@
+with
+
+source as (
+
+    select * from {{ source('his_d', 'registrations') }}
+
+),
+
+renamed as (
+
+    select
+        -- lineage: where the row came from
+        source,
+        institution_code,
+        partition_date,
+        source_file,
+        source_position,
+        record_version_at,
+
+        registration_id,
+
+        -- care site
+        department_code,
+        department_name,
+        doctor_code,
+        doctor_name,
+
+        -- person (pseudonymized at the door: key and masked forms only)
+        patient_key,
+        patient_name_masked,
+        patient_phone_masked,
+        patient_id_number_masked,
+        {{ map_code('his_d', 'gender', 'patient_gender_code') }} as gender,
+        patient_birth_date as birth_date,
+
+        -- registration
+        {{ map_code('his_d', 'visit_type', 'visit_type_code') }} as visit_type,
+        {{ map_code('his_d', 'registration_status', 'status_code') }} as status,
+        registered_at,
+        {{ local_date('registered_at') }} as registered_date,
+        appointment_id,
+        fee_yuan
+
+    from source
+
+)
+
+select * from renamed

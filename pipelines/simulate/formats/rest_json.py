@@ -1,0 +1,138 @@
+"""HIS vendor D: the change feed behind its paginated JSON REST API.
+
+Vendor D is pulled, not pushed: the writer stores what the vendor's database holds as a change
+feed, ``<root>/<institution_code>/<YYYY-MM-DD>.jsonl`` (one line per change, every record version
+is a change), and :mod:`pipelines.simulate.his_d_server` serves all of an institution's feed files
+through the API. A line is ``{"resource": "appointments" | "registrations", "record": {...}}``
+where ``record`` is exactly the API object: camelCase, epoch milliseconds, numeric codes and a
+nested ``patient``. See docs/sources/his_d.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+
+from pipelines.simulate.delivery import Delivery, RecordVersion
+
+SOURCE = "his_d"
+_EPOCH = dt.datetime(1970, 1, 1)
+
+# Canonical value -> vendor D code, exactly the his_d rows of dbt/seeds/code_map.csv.
+GENDER = {"男": 1, "女": 2}
+APPOINTMENT_STATUS = {"booked": 1, "cancelled": 2}
+CHANNEL = {"健康静安": 1, "窗口": 2, "自助机": 3, "电话": 4, "互联网医院": 5}
+VISIT_TYPE = {"普通门诊": 1, "专家门诊": 2, "急诊": 3}
+REGISTRATION_STATUS = {False: 0, True: 1}
+
+# Fields a defective copy may lack (the adapter requires each of them).
+REQUIRED_DROPPABLE = {
+    "appointments": ("id", "patient", "deptCode", "status", "createTime"),
+    "registrations": ("id", "patient", "deptCode", "status", "regTime"),
+}
+
+
+def epoch_ms(value: dt.datetime | None) -> int | None:
+    """Naive UTC -> epoch milliseconds (the vendor's time convention)."""
+    if value is None:
+        return None
+    return (value - _EPOCH) // dt.timedelta(milliseconds=1)
+
+
+def _patient(r: dict) -> dict:
+    return {
+        "name": r["name"],
+        "idCard": r["id_number"],
+        "mobile": r["phone"],
+        "gender": GENDER[r["gender"]],
+        "birthday": r["birth_date"].isoformat(),
+    }
+
+
+def appointment_record(version: RecordVersion) -> dict:
+    """The API object of one appointment version (updateTime = version time)."""
+    r = version.record
+    return {
+        "id": r["appointment_id"],
+        "hospitalCode": r["institution_code"],
+        "deptCode": r["department_code"],
+        "deptName": r["department_name"],
+        "doctorCode": r["doctor_code"],
+        "doctorName": r["doctor_name"],
+        "patient": _patient(r),
+        "channel": CHANNEL[r["channel"]],
+        "status": APPOINTMENT_STATUS[r["status"]],
+        "createTime": epoch_ms(r["created_at"]),
+        "scheduleTime": epoch_ms(r["slot_start_at"]),
+        "cancelTime": epoch_ms(r.get("cancelled_at")),
+        "updateTime": epoch_ms(version.version_at),
+    }
+
+
+def registration_record(version: RecordVersion) -> dict:
+    """The API object of one registration version (updateTime = version time)."""
+    r = version.record
+    return {
+        "id": r["registration_id"],
+        "hospitalCode": r["institution_code"],
+        "deptCode": r["department_code"],
+        "deptName": r["department_name"],
+        "doctorCode": r["doctor_code"],
+        "doctorName": r["doctor_name"],
+        "patient": _patient(r),
+        "visitType": VISIT_TYPE[r["visit_type"]],
+        "regTime": epoch_ms(r["registered_at"]),
+        "appointmentId": r.get("appointment_id"),
+        "regFee": r["fee_yuan"],
+        "status": REGISTRATION_STATUS[bool(r["is_cancelled"])],
+        "cancelTime": epoch_ms(r.get("cancelled_at")),
+        "updateTime": epoch_ms(version.version_at),
+    }
+
+
+BUILDERS = {"appointments": appointment_record, "registrations": registration_record}
+ID_KEYS = {"appointments": "appointment_id", "registrations": "registration_id"}
+
+
+def write_delivery(
+    delivery: Delivery, *, root: Path, rng: np.random.Generator, defect_rate: float
+) -> list[dict]:
+    """Write one day's changes to the institution's feed; return DEFECTS rows of injected copies.
+
+    Every version is written intact; with probability ``defect_rate`` a version is followed by a
+    copy lacking one required field (the vendor's data-entry gaps).
+    """
+    lines: list[str] = []
+    defects: list[dict] = []
+    for entity, build in BUILDERS.items():
+        versions = delivery.of(entity)
+        draws = rng.random(len(versions))
+        for version, draw in zip(versions, draws):
+            record = build(version)
+            lines.append(json.dumps({"resource": entity, "record": record}, ensure_ascii=False))
+            if draw >= defect_rate:
+                continue
+            droppable = REQUIRED_DROPPABLE[entity]
+            missing = droppable[int(rng.integers(0, len(droppable)))]
+            broken = {k: v for k, v in record.items() if k != missing}
+            lines.append(json.dumps({"resource": entity, "record": broken}, ensure_ascii=False))
+            defects.append(
+                {
+                    "source": SOURCE,
+                    "institution_code": delivery.institution_code,
+                    "partition_date": delivery.day,
+                    "kind": "malformed",
+                    "entity": entity,
+                    "record_id": version.record[ID_KEYS[entity]],
+                    "detail": f"missing required field {missing} (updateTime {record['updateTime']})",
+                }
+            )
+    folder = root / delivery.institution_code
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{delivery.day.isoformat()}.jsonl").write_text(
+        "".join(f"{x}\n" for x in lines), encoding="utf-8"
+    )
+    return defects

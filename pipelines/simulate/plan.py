@@ -26,7 +26,13 @@ from pipelines.simulate.delivery import Delivery, RecordVersion
 from pipelines.simulate.seasonality import local_midnight_utc, window_days
 from pipelines.simulate.streams import stream
 from pipelines.simulate.versions import (
-    HIS_ENTITIES, PLANNING_COLUMNS, RECORD_ID, RECORD_KEYS, VENDOR_SOURCES, WECHAT_SOURCE, base_versions,
+    HIS_ENTITIES,
+    PLANNING_COLUMNS,
+    RECORD_ID,
+    RECORD_KEYS,
+    VENDOR_SOURCES,
+    WECHAT_SOURCE,
+    base_versions,
 )  # fmt: skip
 
 MAX_CORRECTION_DELAY_DAYS = 7
@@ -52,7 +58,9 @@ class DeliveryPlan:
         """One :class:`Delivery` per (source, institution, local day), empty ones included, in a fixed order."""
         grouped: dict[tuple, list[tuple[str, pl.DataFrame]]] = {}
         for entity, frame in self.versions.items():
-            for key, part in frame.partition_by("source", "institution_code", "delivery_day", as_dict=True).items():
+            for key, part in frame.partition_by(
+                "source", "institution_code", "delivery_day", as_dict=True
+            ).items():
                 grouped.setdefault(key, []).append((entity, part))
         for day in window_days(self.start, self.days):
             for source, institution in self.sources:
@@ -67,11 +75,15 @@ def _to_versions(entity: str, part: pl.DataFrame) -> list[RecordVersion]:
     records = part.select(RECORD_KEYS[entity]).to_dicts()
     return [
         RecordVersion(entity=entity, record=record, version_at=version_at, kind=kind)
-        for record, version_at, kind in zip(records, part["version_at"].to_list(), part["kind"].to_list(), strict=True)
+        for record, version_at, kind in zip(
+            records, part["version_at"].to_list(), part["kind"].to_list(), strict=True
+        )
     ]
 
 
-def _defect_rows(frame: pl.DataFrame, entity: str, kind: str, day_column: str, detail: pl.Expr) -> pl.DataFrame:
+def _defect_rows(
+    frame: pl.DataFrame, entity: str, kind: str, day_column: str, detail: pl.Expr
+) -> pl.DataFrame:
     return frame.select(
         pl.col("source"), pl.col("institution_code"), pl.col(day_column).alias("partition_date"),
         pl.lit(kind).alias("kind"), pl.lit(entity).alias("entity"), pl.col(RECORD_ID[entity]).alias("record_id"),
@@ -84,7 +96,8 @@ def _other_departments(rng: np.random.Generator, chosen: pl.DataFrame, truth: di
     departments = truth["departments"].sort("department_code")
     doctors = truth["doctors"].sort("doctor_code")
     by_institution = {
-        code[0]: group["department_code"].to_numpy() for code, group in departments.group_by("institution_code")
+        code[0]: group["department_code"].to_numpy()
+        for code, group in departments.group_by("institution_code")
     }
     staff = {code[0]: group["doctor_code"].to_numpy() for code, group in doctors.group_by("department_code")}
     department_names = dict(departments.select("department_code", "department_name").iter_rows())
@@ -104,9 +117,15 @@ def _other_departments(rng: np.random.Generator, chosen: pl.DataFrame, truth: di
 def _wrong_versions(rng: np.random.Generator, entity: str, chosen: pl.DataFrame, truth: dict) -> pl.DataFrame:
     """The chosen final versions with a wrong value that changes the indicators."""
     n = chosen.height
+    if n == 0:
+        return chosen.with_columns(
+            pl.lit("correction_wrong").alias("kind"), pl.lit(None, pl.Utf8).alias("_what")
+        )
     event = _EVENT_TIME[entity]
     already_cancelled = (
-        chosen["is_cancelled"].to_numpy() if entity == "registrations" else (chosen["status"] == "cancelled").to_numpy()
+        chosen["is_cancelled"].to_numpy()
+        if entity == "registrations"
+        else (chosen["status"] == "cancelled").to_numpy()
     )
     false_cancel = ~already_cancelled & (rng.random(n) < 0.5)
     minutes = pl.Series(rng.integers(5, 60, n) * 60_000_000).cast(pl.Duration("us"))
@@ -116,7 +135,9 @@ def _wrong_versions(rng: np.random.Generator, entity: str, chosen: pl.DataFrame,
         cancel = [pl.lit("cancelled").alias("status"), (pl.col(event) + minutes).alias("cancelled_at")]
     # another department (and one of its doctors) of the same institution, the time moved 24-30 h either way
     site = _other_departments(rng, chosen, truth)
-    shift = pl.Series(np.where(rng.random(n) < 0.5, -1, 1) * rng.integers(24 * 3600, 30 * 3600, n) * 1_000_000).cast(pl.Duration("us"))
+    shift = pl.Series(
+        np.where(rng.random(n) < 0.5, -1, 1) * rng.integers(24 * 3600, 30 * 3600, n) * 1_000_000
+    ).cast(pl.Duration("us"))
     moved = chosen.with_columns(
         site["department_code"], site["department_name"], site["doctor_code"], site["doctor_name"],
         (pl.col(event) + shift).alias(event),
@@ -124,7 +145,10 @@ def _wrong_versions(rng: np.random.Generator, entity: str, chosen: pl.DataFrame,
     cancelled = chosen.with_columns(*cancel)
     mask = pl.Series(false_cancel)
     wrong = pl.concat([cancelled.filter(mask), moved.filter(~mask)], how="vertical_relaxed")
-    what = pl.concat([pl.Series(["误报取消"] * int(false_cancel.sum())), pl.Series(["科室与时间错误"] * int((~false_cancel).sum()))])
+    what = pl.Series(
+        ["误报取消"] * int(false_cancel.sum()) + ["科室与时间错误"] * int((~false_cancel).sum()),
+        dtype=pl.Utf8,
+    )
     return wrong.with_columns(pl.lit("correction_wrong").alias("kind"), what.alias("_what"))
 
 
@@ -137,13 +161,17 @@ def _plan_corrections(
     delay = rng.integers(1, MAX_CORRECTION_DELAY_DAYS + 1, frame.height)
     picked = rng.random(frame.height) < rate
     frame = frame.with_columns(pl.Series("_delay", delay), pl.Series("_picked", picked))
-    chosen_expr = is_final & pl.col("_picked") & (pl.col("delivery_day") + pl.duration(days=pl.col("_delay")) <= end)
+    chosen_expr = (
+        is_final & pl.col("_picked") & (pl.col("delivery_day") + pl.duration(days=pl.col("_delay")) <= end)
+    )
     chosen = frame.filter(chosen_expr).sort(record_id)
     kept = frame.filter(~chosen_expr)
     wrong = _wrong_versions(rng, entity, chosen, truth)
     correct_day = pl.col("delivery_day") + pl.duration(days=pl.col("_delay"))
     offsets = pl.Series(rng.integers(1, 20, chosen.height) * HOUR_US).cast(pl.Duration("us"))
-    corrected = chosen.with_columns(correct_day.alias("delivery_day"), pl.lit("correction").alias("kind")).with_columns(
+    corrected = chosen.with_columns(
+        correct_day.alias("delivery_day"), pl.lit("correction").alias("kind")
+    ).with_columns(
         (pl.col("delivery_day").cast(pl.Datetime("us")) - pl.duration(hours=8) + offsets).alias("version_at")
     )
     defects = _defect_rows(
@@ -190,11 +218,20 @@ def plan_deliveries(
         if defect_rate > 0:
             frame, defects = _plan_duplicates(rng, entity, frame, end, defect_rate)
             defect_frames.append(defects)
-        versions[entity] = frame.select(*PLANNING_COLUMNS, *[c for c in frame.columns if c not in PLANNING_COLUMNS])
-    defects = pl.concat(defect_frames, how="vertical_relaxed") if defect_frames else pl.DataFrame(schema=truth_schema.DEFECTS)
+        versions[entity] = frame.select(
+            *PLANNING_COLUMNS, *[c for c in frame.columns if c not in PLANNING_COLUMNS]
+        )
+    defects = (
+        pl.concat(defect_frames, how="vertical_relaxed")
+        if defect_frames
+        else pl.DataFrame(schema=truth_schema.DEFECTS)
+    )
     defects = defects.select([pl.col(c).cast(t) for c, t in truth_schema.DEFECTS.items()])
     institutions = truth["institutions"].sort("institution_code")
-    sources = [(VENDOR_SOURCES[v], code) for code, v in institutions.select("institution_code", "his_vendor").iter_rows()]
+    sources = [
+        (VENDOR_SOURCES[v], code)
+        for code, v in institutions.select("institution_code", "his_vendor").iter_rows()
+    ]
     sources.append((WECHAT_SOURCE, None))
     return DeliveryPlan(start=start, days=days, sources=sources, versions=versions, defects=defects)
 

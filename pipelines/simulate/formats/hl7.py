@@ -166,7 +166,8 @@ def _record_id(version: RecordVersion) -> str:
     return str(version.record[key])
 
 
-def _envelope(institution_code: str, file_name: str, stamp: str, messages: list[bytes]) -> bytes:
+def batch_file(institution_code: str, file_name: str, stamp: str, messages: list[bytes]) -> bytes:
+    """Messages wrapped in the FHS/BHS … BTS/FTS envelope, segments separated by carriage returns."""
     header = f"MSH|{ENCODING_CHARACTERS}|{SENDING_APPLICATION}|{esc(institution_code)}|{RECEIVER}|{stamp}"
     lines = [("FHS" + header[3:] + f"||{file_name}").encode(), ("BHS" + header[3:]).encode()]
     lines += messages
@@ -211,7 +212,7 @@ def write_delivery(
     for number, start in enumerate(range(0, max(len(messages), 1), MESSAGES_PER_FILE), start=1):
         chunk = messages[start : start + MESSAGES_PER_FILE]
         file_name = f"batch_{number}.hl7"
-        (directory / file_name).write_bytes(_envelope(institution, file_name, stamp, [m for m, _ in chunk]))
+        (directory / file_name).write_bytes(batch_file(institution, file_name, stamp, [m for m, _ in chunk]))
         for position, (_, defect) in enumerate(chunk, start=1):
             if defect is not None:
                 defects.append(

@@ -123,8 +123,11 @@ class ExportValidator:
             found = resource.get("resourceType") if isinstance(resource, dict) else type(resource).__name__
             raise Rejected(f"FHIR 资源类型错误: 期望 {rtype}，实际 {found}")
         shell = dict(resource)
-        for key, (adapter, is_list) in _complex_elements(rtype).items():
-            value = resource.get(key)
+        elements = _complex_elements(rtype)
+        for key, value in resource.items():
+            if key not in elements:
+                continue
+            adapter, is_list = elements[key]
             if value is None or (is_list and (not isinstance(value, list) or None in value)):
                 continue  # absent, or wrong in shape: the resource model reports it below
             items = value if is_list else [value]

@@ -61,7 +61,9 @@ def load_institutions() -> pl.DataFrame:
     """The 26 institutions as in the dbt seed, typed like ``truth.INSTITUTIONS`` plus ``kind``."""
     frame = pl.read_csv(dbt_project_dir() / "seeds" / "institutions.csv", infer_schema_length=0)
     frame = frame.with_columns(pl.col("has_inpatient").str.to_lowercase() == "true")
-    kinds = [institution_kind(n, t) for n, t in frame.select("institution_name", "institution_type").iter_rows()]
+    kinds = [
+        institution_kind(n, t) for n, t in frame.select("institution_name", "institution_type").iter_rows()
+    ]
     return frame.with_columns(pl.Series("kind", kinds)).sort("institution_code")
 
 
@@ -89,7 +91,9 @@ def make_departments(institutions: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
-def make_doctors(departments: pl.DataFrame, volumes: dict[str, float], rng: np.random.Generator) -> pl.DataFrame:
+def make_doctors(
+    departments: pl.DataFrame, volumes: dict[str, float], rng: np.random.Generator
+) -> pl.DataFrame:
     """Doctors per department, sized to the department's scale-1.0 load, with titles and fees.
 
     ``fee_yuan`` is the registration fee of the doctor's clinic: 普通门诊 10-25 yuan, 专家门诊
@@ -98,7 +102,9 @@ def make_doctors(departments: pl.DataFrame, volumes: dict[str, float], rng: np.r
     frames = []
     for code, group in departments.group_by("institution_code", maintain_order=True):
         institution = code[0] if isinstance(code, tuple) else code
-        counts = np.maximum(2, np.round(group["share"].to_numpy() * volumes[institution] / PATIENTS_PER_DOCTOR_DAY))
+        counts = np.maximum(
+            2, np.round(group["share"].to_numpy() * volumes[institution] / PATIENTS_PER_DOCTOR_DAY)
+        )
         n = int(counts.sum())
         titles = np.array(TITLES)[rng.choice(len(TITLES), size=n, p=_TITLE_SHARES)]
         is_emergency = np.repeat(group["is_emergency"].to_numpy(), counts.astype(int))
@@ -121,4 +127,3 @@ def make_doctors(departments: pl.DataFrame, volumes: dict[str, float], rng: np.r
             )
         )
     return pl.concat(frames)
-

@@ -33,7 +33,9 @@ _TITLE_DOCTOR_WEIGHT = {"主任医师": 0.6, "副主任医师": 0.8}  # experts 
 EXPERT_TITLES = ("主任医师", "副主任医师")
 
 
-def _pick_doctors(rng: np.random.Generator, doctors: pl.DataFrame, department_codes: np.ndarray) -> np.ndarray:
+def _pick_doctors(
+    rng: np.random.Generator, doctors: pl.DataFrame, department_codes: np.ndarray
+) -> np.ndarray:
     """A doctor row index (into ``doctors``) for each visit, within the visit's department."""
     result = np.empty(len(department_codes), dtype=np.int64)
     codes = doctors["department_code"].to_numpy()
@@ -72,7 +74,10 @@ def _same_day_cancel(rng: np.random.Generator, registered: np.ndarray) -> np.nda
     next_midnight = (season.local_dates(registered) + np.timedelta64(1, "D")).astype("datetime64[us]")
     remaining = (next_midnight - season.LOCAL_OFFSET - registered).astype(np.int64) - 1
     span = np.minimum(180 * MINUTE_US, remaining)
-    return season.whole_seconds(registered + (span * rng.uniform(0.05, 1.0, len(registered))).astype(np.int64).astype("timedelta64[us]"))
+    return season.whole_seconds(
+        registered
+        + (span * rng.uniform(0.05, 1.0, len(registered))).astype(np.int64).astype("timedelta64[us]")
+    )
 
 
 def simulate_outpatient(
@@ -82,7 +87,7 @@ def simulate_outpatient(
     departments: pl.DataFrame,
     doctors: pl.DataFrame,
     catchment: Catchment,
-    patient_ids: np.ndarray,
+    patient_ids: pl.Series,
     volume: float,
     scale: float,
     start: dt.date,
@@ -98,15 +103,21 @@ def simulate_outpatient(
     clinic_share = clinic["share"].to_numpy() / clinic["share"].sum()
 
     # clinic demand, also beyond the window so that future slots are already booked at its end
-    expected = np.array([season.outpatient_factor(d) for d in horizon]) * volume * scale * (1 - emergency_share)
+    expected = (
+        np.array([season.outpatient_factor(d) for d in horizon]) * volume * scale * (1 - emergency_share)
+    )
     visit_day = _daily_counts(rng, horizon, expected)
     n = len(visit_day)
     department = clinic["department_code"].to_numpy()[rng.choice(len(clinic), size=n, p=clinic_share)]
-    department_name = clinic["department_name"].to_numpy()[np.searchsorted(clinic["department_code"].to_numpy(), department)]
+    department_name = clinic["department_name"].to_numpy()[
+        np.searchsorted(clinic["department_code"].to_numpy(), department)
+    ]
     booked = rng.random(n) < _BOOKED_SHARE[kind]
     in_window = visit_day <= np.datetime64(window[-1], "D")
     slot = season.sample_local_times(rng, visit_day, season.SLOT_HOURS)
-    slot = slot - (slot - slot.astype("datetime64[h]")) % np.timedelta64(30, "m")  # slots start on the half hour
+    slot = slot - (slot - slot.astype("datetime64[h]")) % np.timedelta64(
+        30, "m"
+    )  # slots start on the half hour
     arrival = slot - (rng.integers(0, 40 * 60, size=n) * 1_000_000).astype("timedelta64[us]")
     walk_in_time = season.sample_local_times(rng, visit_day, season.CLINIC_HOURS)
     clinic_visits = pl.DataFrame(
@@ -133,11 +144,15 @@ def simulate_outpatient(
         pl.Series("outcome", ["cancelled"] * n_cancel + ["no_show"] * n_no_show),
         pl.lit(False).alias("registers"),
     )
-    bookings = pl.concat([kept.with_columns(pl.lit("kept").alias("outcome")), extra.select(kept.columns + ["outcome"])])
+    bookings = pl.concat(
+        [kept.with_columns(pl.lit("kept").alias("outcome")), extra.select(kept.columns + ["outcome"])]
+    )
 
     # emergency: window days only, around the clock, a little busier on days off
     if emergency_share > 0:
-        em_expected = np.array([1.0 if season.day_kind(d) == "workday" else 1.1 for d in window]) * volume * scale
+        em_expected = (
+            np.array([1.0 if season.day_kind(d) == "workday" else 1.1 for d in window]) * volume * scale
+        )
         em_day = _daily_counts(rng, window, em_expected * emergency_share)
     else:
         em_day = np.array([], dtype="datetime64[D]")
@@ -162,7 +177,7 @@ def _assemble(
     code: str,
     doctors: pl.DataFrame,
     catchment: Catchment,
-    patient_ids: np.ndarray,
+    patient_ids: pl.Series,
     clinic_visits: pl.DataFrame,
     bookings: pl.DataFrame,
     emergency: pl.DataFrame,
@@ -180,12 +195,18 @@ def _assemble(
     created = _created_times(rng, slots, channel)
     # people arrive after they booked (a same-day booking may be minutes before the slot)
     arrival = np.maximum(bookings["registered_at"].to_numpy(), created + np.timedelta64(1, "m"))
-    cancel_at = created + ((slots - created).astype(np.int64) * rng.uniform(0.05, 0.95, n_b)).astype("timedelta64[us]")
+    cancel_at = created + ((slots - created).astype(np.int64) * rng.uniform(0.05, 0.95, n_b)).astype(
+        "timedelta64[us]"
+    )
     cancel_at = season.whole_seconds(cancel_at)
     outcome = bookings["outcome"].to_numpy()
     is_cancelled = (outcome == "cancelled") & (cancel_at < window_end)
     slot_passed = slots < window_end
-    status = np.where(is_cancelled, "cancelled", np.where(~slot_passed, "booked", np.where(outcome == "kept", "fulfilled", "no_show")))
+    status = np.where(
+        is_cancelled,
+        "cancelled",
+        np.where(~slot_passed, "booked", np.where(outcome == "kept", "fulfilled", "no_show")),
+    )
     appointments = pl.DataFrame(
         {
             "institution_code": code,
@@ -202,12 +223,16 @@ def _assemble(
         }
     ).filter(pl.col("created_at") < window_end)
     appointments = appointments.sort("created_at").with_columns(
-        (pl.lit(f"{code}A") + (pl.int_range(1, pl.len() + 1)).cast(pl.Utf8).str.zfill(8)).alias("appointment_id")
+        (pl.lit(f"{code}A") + (pl.int_range(1, pl.len() + 1)).cast(pl.Utf8).str.zfill(8)).alias(
+            "appointment_id"
+        )
     )
 
     walk_in_doctor = _pick_doctors(rng, doctors, walk_ins["department_code"].to_numpy())
     em_doctors = np.flatnonzero(doctors["is_emergency"].to_numpy())
-    em_doctor = em_doctors[rng.integers(0, max(len(em_doctors), 1), size=emergency.height)] if len(em_doctors) else []
+    em_doctor = (
+        em_doctors[rng.integers(0, max(len(em_doctors), 1), size=emergency.height)] if len(em_doctors) else []
+    )
     unbooked = pl.DataFrame(
         {
             "department_code": np.concatenate([walk_ins["department_code"].to_numpy(), emergency["department_code"].to_numpy()]),
@@ -228,9 +253,13 @@ def _assemble(
     refunded = (rng.random(len(registered)) < REFUND_RATE) & (refund_at > registered)
     titles = doctors["title"].to_numpy()[registrations["doctor_index"].to_numpy()]
     is_emergency = doctors["is_emergency"].to_numpy()[registrations["doctor_index"].to_numpy()]
-    visit_type = np.where(is_emergency, "急诊", np.where(np.isin(titles, EXPERT_TITLES), "专家门诊", "普通门诊"))
+    visit_type = np.where(
+        is_emergency, "急诊", np.where(np.isin(titles, EXPERT_TITLES), "专家门诊", "普通门诊")
+    )
     registrations = registrations.with_columns(
-        (pl.lit(f"{code}R") + pl.int_range(1, pl.len() + 1).cast(pl.Utf8).str.zfill(8)).alias("registration_id"),
+        (pl.lit(f"{code}R") + pl.int_range(1, pl.len() + 1).cast(pl.Utf8).str.zfill(8)).alias(
+            "registration_id"
+        ),
         pl.lit(code).alias("institution_code"),
         pl.Series("visit_type", visit_type),
         pl.Series("fee_yuan", doctors["fee_yuan"].to_numpy()[registrations["doctor_index"].to_numpy()]),
@@ -239,18 +268,21 @@ def _assemble(
     )
 
     # link the bookings to their registrations; a booking whose registration was 退号 was not kept
-    links = registrations.filter(pl.col("appointment_id").is_not_null()).select("appointment_id", "registration_id", "is_cancelled")
+    links = registrations.filter(pl.col("appointment_id").is_not_null()).select(
+        "appointment_id", "registration_id", "is_cancelled"
+    )
     appointments = appointments.join(links, on="appointment_id", how="left").with_columns(
         pl.when(pl.col("is_cancelled").fill_null(False) & (pl.col("status") == "fulfilled"))
         .then(pl.lit("no_show")).otherwise(pl.col("status")).alias("status")
     )  # fmt: skip
-    doctor_codes = doctors["doctor_code"].to_numpy()
+    # gather from polars Series: building string columns from numpy unicode arrays is slow
+    doctor_codes = doctors["doctor_code"]
     appointments = appointments.with_columns(
-        pl.Series("doctor_code", doctor_codes[appointments["doctor_index"].to_numpy()]),
-        pl.Series("patient_id", patient_ids[appointments["patient_index"].to_numpy()]),
+        doctor_codes.gather(appointments["doctor_index"]).alias("doctor_code"),
+        patient_ids.gather(appointments["patient_index"]).alias("patient_id"),
     )
     registrations = registrations.with_columns(
-        pl.Series("doctor_code", doctor_codes[registrations["doctor_index"].to_numpy()]),
-        pl.Series("patient_id", patient_ids[registrations["patient_index"].to_numpy()]),
+        doctor_codes.gather(registrations["doctor_index"]).alias("doctor_code"),
+        patient_ids.gather(registrations["patient_index"]).alias("patient_id"),
     )
     return appointments, registrations

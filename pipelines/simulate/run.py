@@ -49,7 +49,9 @@ class SimulationSummary:
 
 def load_writers() -> dict[str, Writer]:
     """The ``write_delivery`` function of every source's format writer."""
-    return {source: importlib.import_module(module).write_delivery for source, module in WRITER_MODULES.items()}
+    return {
+        source: importlib.import_module(module).write_delivery for source, module in WRITER_MODULES.items()
+    }
 
 
 def delivery_rng(seed: int, delivery: Delivery) -> np.random.Generator:

@@ -17,7 +17,19 @@ HOUR_US = 3_600_000_000
 
 # Public holidays whose date is fixed in the Gregorian calendar; the fallback outside the range
 # chinese_calendar knows (lunar holidays such as 春节 cannot be placed without it).
-_FIXED_HOLIDAYS = {(1, 1), (5, 1), (5, 2), (5, 3), (10, 1), (10, 2), (10, 3), (10, 4), (10, 5), (10, 6), (10, 7)}
+_FIXED_HOLIDAYS = {
+    (1, 1),
+    (5, 1),
+    (5, 2),
+    (5, 3),
+    (10, 1),
+    (10, 2),
+    (10, 3),
+    (10, 4),
+    (10, 5),
+    (10, 6),
+    (10, 7),
+}
 
 # Outpatient volume by weekday (Mon..Sun); weekdays average 1.0 so scale 1.0 means 25,000 per weekday.
 _OUTPATIENT_WEEKDAY = np.array([1.22, 1.04, 0.99, 0.97, 0.93, 0.42, 0.30])
@@ -39,13 +51,63 @@ SLOT_HOURS = _normalize(  # appointment slots (clinic sessions)
     [0, 0, 0, 0, 0, 0, 0, 0, 16, 16, 13, 7, 0, 8, 9, 7, 3, 0, 0, 0, 0, 0, 0, 0]
 )
 EMERGENCY_HOURS = _normalize(  # 急诊 around the clock, quieter before dawn
-    [2.2, 1.8, 1.5, 1.2, 1.1, 1.2, 1.8, 3, 4.5, 5.5, 5.5, 5, 4.5, 4.6, 4.8, 4.8, 4.7, 4.6, 4.8, 5, 4.6, 4, 3.4, 2.7]
+    [
+        2.2,
+        1.8,
+        1.5,
+        1.2,
+        1.1,
+        1.2,
+        1.8,
+        3,
+        4.5,
+        5.5,
+        5.5,
+        5,
+        4.5,
+        4.6,
+        4.8,
+        4.8,
+        4.7,
+        4.6,
+        4.8,
+        5,
+        4.6,
+        4,
+        3.4,
+        2.7,
+    ]
 )
 BOOKING_HOURS = _normalize(  # when people book: office hours and evenings on the phone app
     [0.3, 0.1, 0.05, 0.05, 0.05, 0.2, 1.2, 4, 7, 7.5, 7, 5.5, 4, 5, 5.5, 5, 4.5, 4, 4, 5, 5.5, 5, 3, 1.2]
 )
 APP_HOURS = _normalize(  # 健康静安 app opens
-    [0.8, 0.4, 0.2, 0.15, 0.2, 0.5, 1.8, 4.5, 7, 7.5, 7, 5.5, 4.5, 5, 5.5, 5.2, 4.8, 4.6, 4.6, 5.2, 5.8, 5.4, 3.6, 1.8]
+    [
+        0.8,
+        0.4,
+        0.2,
+        0.15,
+        0.2,
+        0.5,
+        1.8,
+        4.5,
+        7,
+        7.5,
+        7,
+        5.5,
+        4.5,
+        5,
+        5.5,
+        5.2,
+        4.8,
+        4.6,
+        4.6,
+        5.2,
+        5.8,
+        5.4,
+        3.6,
+        1.8,
+    ]
 )
 OFFICE_HOURS = _normalize(  # manual verification reviewers
     [0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 12, 10, 3, 8, 11, 11, 9, 4, 0, 0, 0, 0, 0, 0]
@@ -129,10 +191,18 @@ def sample_local_times(rng: np.random.Generator, local_days: np.ndarray, profile
     plain = np.cumsum(profile)
     boosted = np.cumsum(profile * _MONDAY_MORNING_BOOST)
     boosted /= boosted[-1]
-    mondays = {day for day in np.unique(local_days).tolist() if day.weekday() == 0 and day_kind(day) == "workday"}
-    is_monday = np.isin(local_days, np.array(sorted(mondays), dtype="datetime64[D]")) if mondays else np.zeros(n, bool)
+    mondays = {
+        day for day in np.unique(local_days).tolist() if day.weekday() == 0 and day_kind(day) == "workday"
+    }
+    is_monday = (
+        np.isin(local_days, np.array(sorted(mondays), dtype="datetime64[D]"))
+        if mondays
+        else np.zeros(n, bool)
+    )
     u = rng.random(n)
-    hours = np.where(is_monday, np.searchsorted(boosted, u, side="right"), np.searchsorted(plain, u, side="right"))
+    hours = np.where(
+        is_monday, np.searchsorted(boosted, u, side="right"), np.searchsorted(plain, u, side="right")
+    )
     hours = np.minimum(hours, 23)
     offsets = hours.astype(np.int64) * HOUR_US + rng.integers(0, 3600, size=n) * 1_000_000  # whole seconds
     return local_days.astype("datetime64[us]") - LOCAL_OFFSET + offsets.astype("timedelta64[us]")

@@ -38,6 +38,7 @@ RECORD_ID = {
     "wechat_module_visits": "event_id",
 }
 HIS_ENTITIES = ("appointments", "registrations")
+SINGLE_VERSION = ("wechat_app_opens", "wechat_module_visits")  # events never change
 PERSON = ("id_number", "name", "gender", "birth_date", "phone")
 
 
@@ -50,12 +51,27 @@ def _finish(frame: pl.DataFrame, entity: str, start: dt.date) -> pl.DataFrame:
         before = pl.col("version_at") < window_start
         last_before = pl.col("version_at") == pl.col("version_at").filter(before).max().over(record_id)
         frame = frame.filter(~before | last_before)
+    delivery_day = pl.max_horizontal(pl.col("version_at").dt.offset_by("8h").dt.date(), pl.lit(start))
+    if entity in SINGLE_VERSION:  # no sort needed: every record has exactly one version
+        frame = frame.with_columns(pl.lit("original").alias("kind"), delivery_day.alias("delivery_day"))
+    else:
+        frame = frame.sort(record_id, "version_at").with_columns(
+            pl.when(pl.col(record_id).is_first_distinct())
+            .then(pl.lit("original"))
+            .otherwise(pl.lit("update"))
+            .alias("kind"),
+            delivery_day.alias("delivery_day"),
+        )
+    return frame.select(*PLANNING_COLUMNS[:-2], pl.col("version_at"), pl.lit("original").alias("kind"),
+                            *[key for key in RECORD_KEYS[entity] if key != "institution_code"]).with_columns(
+            delivery_day.alias("delivery_day")
+        ).select(*PLANNING_COLUMNS, *[key for key in RECORD_KEYS[entity] if key != "institution_code"])  # fmt: skip
     frame = frame.sort(record_id, "version_at").with_columns(
-        pl.when(pl.col(record_id).cum_count().over(record_id) == 1)
+        pl.when(pl.col(record_id).is_first_distinct())
         .then(pl.lit("original"))
         .otherwise(pl.lit("update"))
         .alias("kind"),
-        pl.max_horizontal(pl.col("version_at").dt.offset_by("8h").dt.date(), pl.lit(start)).alias("delivery_day"),
+        delivery_day.alias("delivery_day"),
     )
     return frame.select(*PLANNING_COLUMNS, *[key for key in RECORD_KEYS[entity] if key != "institution_code"])
 
@@ -80,7 +96,9 @@ def appointment_versions(truth: dict[str, pl.DataFrame], start: dt.date) -> pl.D
         pl.lit("booked").alias("status"), pl.lit(None, pl.Datetime("us")).alias("cancelled_at"),
         pl.col("created_at").alias("version_at"),
     )  # fmt: skip
-    cancelled = base.filter(pl.col("status") == "cancelled").with_columns(pl.col("cancelled_at").alias("version_at"))
+    cancelled = base.filter(pl.col("status") == "cancelled").with_columns(
+        pl.col("cancelled_at").alias("version_at")
+    )
     return _finish(pl.concat([booked, cancelled], how="diagonal_relaxed"), "appointments", start)
 
 
@@ -98,7 +116,9 @@ def registration_versions(truth: dict[str, pl.DataFrame], start: dt.date) -> pl.
 def user_versions(truth: dict[str, pl.DataFrame], start: dt.date) -> pl.DataFrame:
     """A version of each user at every change: registration, verification, application, decision."""
     null_time = pl.lit(None, pl.Datetime("us"))
-    users = truth["wechat_users"].join(truth["patients"].select("patient_id", *PERSON), on="patient_id", how="left")
+    users = truth["wechat_users"].join(
+        truth["patients"].select("patient_id", *PERSON), on="patient_id", how="left"
+    )
     anonymous = [pl.lit(None, pl.Utf8).alias(c) for c in ("id_number", "name", "gender")]
     anonymous.append(pl.lit(None, pl.Date).alias("birth_date"))
     registered = users.with_columns(
@@ -106,7 +126,9 @@ def user_versions(truth: dict[str, pl.DataFrame], start: dt.date) -> pl.DataFram
         null_time.alias("verified_at"), null_time.alias("manual_applied_at"), null_time.alias("manual_decided_at"),
         *anonymous, pl.col("registered_at").alias("version_at"),
     )  # fmt: skip
-    auto = users.filter(pl.col("verify_method") == "auto").with_columns(pl.col("verified_at").alias("version_at"))
+    auto = users.filter(pl.col("verify_method") == "auto").with_columns(
+        pl.col("verified_at").alias("version_at")
+    )
     applied = users.filter(pl.col("manual_applied_at").is_not_null()).with_columns(
         pl.lit("pending").alias("verify_status"), null_time.alias("verified_at"), null_time.alias("manual_decided_at"),
         *anonymous, pl.col("manual_applied_at").alias("version_at"),
@@ -117,11 +139,15 @@ def user_versions(truth: dict[str, pl.DataFrame], start: dt.date) -> pl.DataFram
           for c in ("id_number", "name", "gender", "birth_date")],
     )  # fmt: skip
     frame = pl.concat([registered, auto, applied, decided], how="diagonal_relaxed")
-    frame = frame.with_columns(pl.lit(WECHAT_SOURCE).alias("source"), pl.lit(None, pl.Utf8).alias("institution_code"))
+    frame = frame.with_columns(
+        pl.lit(WECHAT_SOURCE).alias("source"), pl.lit(None, pl.Utf8).alias("institution_code")
+    )
     return _finish(frame, "wechat_users", start)
 
 
-def event_versions(truth: dict[str, pl.DataFrame], entity: str, time_column: str, start: dt.date) -> pl.DataFrame:
+def event_versions(
+    truth: dict[str, pl.DataFrame], entity: str, time_column: str, start: dt.date
+) -> pl.DataFrame:
     """App opens and module visits: one version each, on their own day."""
     frame = truth[entity].with_columns(
         pl.lit(WECHAT_SOURCE).alias("source"), pl.lit(None, pl.Utf8).alias("institution_code"),

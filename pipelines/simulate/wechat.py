@@ -29,7 +29,9 @@ _BASE_VERIFY = (0.78, 0.08)
 _NEW_VERIFY = (0.68, 0.10)
 MANUAL_APPROVAL = 0.85
 _DECISION_LAG_DAYS = np.array([0.25, 0.40, 0.20, 0.10, 0.03, 0.02])  # reviewer backlog, 0..5 days
-_MODULE_SHARES = np.array([0.15, 0.25, 0.05, 0.05, 0.12, 0.10, 0.08, 0.05, 0.08, 0.07])  # order of truth.MODULES
+_MODULE_SHARES = np.array(
+    [0.15, 0.25, 0.05, 0.05, 0.12, 0.10, 0.08, 0.05, 0.08, 0.07]
+)  # order of truth.MODULES
 VISITS_PER_OPEN = 0.85
 SECOND = np.timedelta64(1, "s")
 
@@ -38,9 +40,11 @@ def _seconds(rng: np.random.Generator, low: int, high: int, n: int) -> np.ndarra
     return rng.integers(low, high, size=n).astype("timedelta64[s]").astype("timedelta64[us]")
 
 
-def _registration_times(rng: np.random.Generator, *, start: dt.date, window: list[dt.date], scale: float) -> tuple[np.ndarray, int]:
+def _registration_times(
+    rng: np.random.Generator, *, start: dt.date, window: list[dt.date], scale: float
+) -> tuple[np.ndarray, int]:
     """Registration instants, the base (before ``start``) first; returns them and the base size."""
-    n_base = int(round(BASE_USERS * scale))
+    n_base = round(BASE_USERS * scale)
     # the platform grew: recent years hold more of the base than early ones
     days_before = np.ceil(BASE_HISTORY_DAYS * (1 - np.sqrt(rng.random(n_base)))).astype(np.int64)
     base_days = np.datetime64(start, "D") - np.maximum(days_before, 1).astype("timedelta64[D]")
@@ -50,7 +54,9 @@ def _registration_times(rng: np.random.Generator, *, start: dt.date, window: lis
     return times, n_base
 
 
-def _verification(rng: np.random.Generator, registered: np.ndarray, n_base: int, window_end: np.datetime64) -> dict:
+def _verification(
+    rng: np.random.Generator, registered: np.ndarray, n_base: int, window_end: np.datetime64
+) -> dict:
     """Final verification state of each user at the end of the window."""
     n = len(registered)
     auto_share = np.where(np.arange(n) < n_base, _BASE_VERIFY[0], _NEW_VERIFY[0])
@@ -61,8 +67,12 @@ def _verification(rng: np.random.Generator, registered: np.ndarray, n_base: int,
     auto_at = registered + _seconds(rng, 5, 300, n)
     applied = registered + _seconds(rng, 60, 3 * 86_400, n)
     lag = rng.choice(len(_DECISION_LAG_DAYS), size=n, p=_DECISION_LAG_DAYS)
-    decided = season.sample_local_times(rng, season.local_dates(applied) + lag.astype("timedelta64[D]"), season.OFFICE_HOURS)
-    decided = np.where(decided <= applied, decided + np.timedelta64(1, "D"), decided)  # reviewers work after it
+    decided = season.sample_local_times(
+        rng, season.local_dates(applied) + lag.astype("timedelta64[D]"), season.OFFICE_HOURS
+    )
+    decided = np.where(
+        decided <= applied, decided + np.timedelta64(1, "D"), decided
+    )  # reviewers work after it
     approved = rng.random(n) < MANUAL_APPROVAL
 
     auto_done = auto & (auto_at < window_end)
@@ -76,7 +86,9 @@ def _verification(rng: np.random.Generator, registered: np.ndarray, n_base: int,
     nat = np.datetime64("NaT", "us")
     return {
         "verify_status": status.astype(str),
-        "verify_method": pl.Series(np.where(auto_done, "auto", np.where(applied_done, "manual", ""))).replace("", None),
+        "verify_method": pl.Series(np.where(auto_done, "auto", np.where(applied_done, "manual", ""))).replace(
+            "", None
+        ),
         "verified_at": np.where(auto_done, auto_at, np.where(decided_done & approved, decided, nat)),
         "manual_applied_at": np.where(applied_done, applied, nat),
         "manual_decided_at": np.where(decided_done, decided, nat),
@@ -102,7 +114,7 @@ def simulate_users(
     return pl.DataFrame(
         {
             "user_id": "U" + pl.Series(np.arange(1, len(registered) + 1)).cast(pl.Utf8).str.zfill(9),
-            "patient_id": population["patient_id"].to_numpy()[people],
+            "patient_id": population["patient_id"].gather(people),
             "registered_at": registered,
             **verification,
             "activity": rng.gamma(0.35, 1.0, len(registered)) * propensity[people],
@@ -116,7 +128,7 @@ def simulate_app_activity(
     """App opens and module visits per day; ``users`` must be sorted by ``registered_at``."""
     registered = users["registered_at"].to_numpy()
     cumulative = np.cumsum(users["activity"].to_numpy())
-    user_ids = users["user_id"].to_numpy()
+    user_ids = users["user_id"]  # gathered as a polars Series: numpy unicode arrays convert slowly
     open_users, open_times = [], []
     for day in season.window_days(start, days):
         day_end = season.local_midnight_utc(day + dt.timedelta(days=1))
@@ -139,23 +151,25 @@ def simulate_app_activity(
     opens = pl.DataFrame(
         {
             "event_id": "O" + pl.Series(np.arange(1, len(who) + 1)).cast(pl.Utf8).str.zfill(10),
-            "user_id": user_ids[who],
+            "user_id": user_ids.gather(who),
             "opened_at": when,
         }
     )
     per_open = rng.poisson(VISITS_PER_OPEN, len(who))
     visit_user = np.repeat(who, per_open)
     opened = np.repeat(when, per_open)
-    day_end = (season.local_dates(opened) + np.timedelta64(1, "D")).astype("datetime64[us]") - season.LOCAL_OFFSET
+    day_end = (season.local_dates(opened) + np.timedelta64(1, "D")).astype(
+        "datetime64[us]"
+    ) - season.LOCAL_OFFSET
     visited = np.minimum(opened + _seconds(rng, 5, 900, len(opened)), day_end - SECOND)
     visited = np.maximum(visited, opened)
-    module = np.array(MODULES)[rng.choice(len(MODULES), size=len(opened), p=_MODULE_SHARES)]
+    module = rng.choice(len(MODULES), size=len(opened), p=_MODULE_SHARES)
     order = np.lexsort((visit_user, visited))
     visits = pl.DataFrame(
         {
             "event_id": "V" + pl.Series(np.arange(1, len(order) + 1)).cast(pl.Utf8).str.zfill(10),
-            "user_id": user_ids[visit_user[order]],
-            "module": module[order],
+            "user_id": user_ids.gather(visit_user[order]),
+            "module": pl.Series(MODULES).gather(module[order]),
             "visited_at": visited[order],
         }
     )

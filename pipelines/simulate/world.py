@@ -49,8 +49,10 @@ def build_truth(
     departments = facilities.make_departments(institutions)
     doctors = facilities.make_doctors(departments, volumes, stream(seed, "doctors"))
     report("生成居民", 0, 1)
-    population = make_population(stream(seed, "population"), size=population_size(scale, days), reference_day=start)
-    patient_ids = population["patient_id"].to_numpy()
+    population = make_population(
+        stream(seed, "population"), size=population_size(scale, days), reference_day=start
+    )
+    patient_ids = population["patient_id"]
     report("生成居民", 1, 1)
 
     appointments, registrations = [], []
@@ -59,7 +61,9 @@ def build_truth(
         code = institution["institution_code"]
         report("生成预约与挂号", done, total)
         size = max(300, int(volumes[code] * scale * CATCHMENT_DAYS))
-        catchment = Catchment(stream(seed, "catchment", code), population, kind=institution["kind"], size=size)
+        catchment = Catchment(
+            stream(seed, "catchment", code), population, kind=institution["kind"], size=size
+        )
         own = pl.col("institution_code") == code
         booked, registered = simulate_outpatient(
             stream(seed, "outpatient", code), institution=institution, departments=departments.filter(own),
@@ -73,7 +77,9 @@ def build_truth(
     report("生成健康静安数据", 0, 2)
     users = simulate_users(stream(seed, "wechat_users"), population, start=start, days=days, scale=scale)
     report("生成健康静安数据", 1, 2)
-    opens, visits = simulate_app_activity(stream(seed, "wechat_activity"), users, start=start, days=days, scale=scale)
+    opens, visits = simulate_app_activity(
+        stream(seed, "wechat_activity"), users, start=start, days=days, scale=scale
+    )
     report("生成健康静安数据", 2, 2)
 
     tables = {

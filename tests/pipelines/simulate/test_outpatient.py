@@ -4,7 +4,7 @@ import polars as pl
 
 from pipelines.simulate import truth
 
-LOCAL = lambda column: pl.col(column).dt.offset_by("8h").dt.date()  # noqa: E731
+LOCAL = lambda column: pl.col(column).dt.offset_by("8h").dt.date()
 
 
 def _window_end(sim_args) -> dt.datetime:

@@ -29,7 +29,7 @@ def test_institutions_come_from_the_seed_with_fitting_departments(small_truth):
     institutions = small_truth["institutions"]
     assert institutions.height == 26
     departments = small_truth["departments"].join(institutions, on="institution_code")
-    names = lambda short: set(departments.filter(pl.col("short_name") == short)["department_name"])  # noqa: E731
+    names = lambda short: set(departments.filter(pl.col("short_name") == short)["department_name"])
     assert all("口腔" in name or "牙" in name for name in names("牙病防治所"))
     assert "全科" in names("彭浦新村社区")
     assert any("精神" in name for name in names("精神卫生中心"))

@@ -173,7 +173,7 @@ def build_screen_warehouse(path: Path, *, end: dt.date = dt.date(2025, 6, 29), d
         verified += np.round(new_users * 0.8)
         builder.add("PUB.USERS.registered_cumulative", "cumulative", day, 480_000 + registered)
         builder.add("PUB.USERS.verified_cumulative", "cumulative", day, 390_000 + verified)
-        builder.add("PUB.ACTIVE.dau", "day", day, float(rng.integers(18_000, 26_000)) * weekday_factor)
+        builder.add("PUB.ACTIVE.dau", "day", day, round(float(rng.integers(18_000, 26_000)) * weekday_factor))
         visits = rng.integers(500, 9_000, len(MODULES)).astype(float)
         builder.add("PUB.ACTIVE.module_visits", "day", day, visits.sum())
         for module, value in zip(MODULES, visits):

@@ -135,7 +135,10 @@ def _common(record: dict, person: dict) -> dict:
         "doctor_code": record.get("doctorCode"),
         "doctor_name": record.get("doctorName"),
         **person,
-        "record_version_at": _utc(record["updateTime"]),
+        # versionTime is when the HIS user made the change; updateTime when it reached the API.
+        "record_version_at": _utc(
+            record["versionTime"] if isinstance(record.get("versionTime"), int) else record["updateTime"]
+        ),
     }
 
 

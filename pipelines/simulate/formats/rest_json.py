@@ -5,7 +5,10 @@ feed, ``<root>/<institution_code>/<YYYY-MM-DD>.jsonl`` (one line per change, eve
 is a change), and :mod:`pipelines.simulate.his_d_server` serves all of an institution's feed files
 through the API. A line is ``{"resource": "appointments" | "registrations", "record": {...}}``
 where ``record`` is exactly the API object: camelCase, epoch milliseconds, numeric codes and a
-nested ``patient``. See docs/sources/his_d.md.
+nested ``patient``. ``versionTime`` is when the HIS user made the change (the version time);
+``updateTime``, the API's cursor, is when the change reached the API: the same instant for a change
+made on the delivery day, the day's start for history and re-sent versions delivered later, so
+every delivered version is pulled with its delivery day. See docs/sources/his_d.md.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pipelines.simulate.delivery import Delivery, RecordVersion
 
 SOURCE = "his_d"
 _EPOCH = dt.datetime(1970, 1, 1)
+_LOCAL = dt.timedelta(hours=8)
 
 # Canonical value -> vendor D code, exactly the his_d rows of dbt/seeds/code_map.csv.
 GENDER = {"男": 1, "女": 2}
@@ -33,6 +37,14 @@ REQUIRED_DROPPABLE = {
     "appointments": ("id", "patient", "deptCode", "status", "createTime"),
     "registrations": ("id", "patient", "deptCode", "status", "regTime"),
 }
+
+
+def update_time_ms(version_at: dt.datetime, day: dt.date) -> int:
+    """When the change entered the API's change log: on the delivery day, at its version time if that
+    falls on the day, else at the day's start (history and re-sent versions are re-synced then)."""
+    start = dt.datetime.combine(day, dt.time()) - _LOCAL
+    clamped = min(max(version_at, start), start + dt.timedelta(days=1) - dt.timedelta(milliseconds=1))
+    return epoch_ms(clamped)
 
 
 def epoch_ms(value: dt.datetime | None) -> int | None:
@@ -52,8 +64,8 @@ def _patient(r: dict) -> dict:
     }
 
 
-def appointment_record(version: RecordVersion) -> dict:
-    """The API object of one appointment version (updateTime = version time)."""
+def appointment_record(version: RecordVersion, day: dt.date) -> dict:
+    """The API object of one appointment version delivered on ``day``."""
     r = version.record
     return {
         "id": r["appointment_id"],
@@ -68,12 +80,13 @@ def appointment_record(version: RecordVersion) -> dict:
         "createTime": epoch_ms(r["created_at"]),
         "scheduleTime": epoch_ms(r["slot_start_at"]),
         "cancelTime": epoch_ms(r.get("cancelled_at")),
-        "updateTime": epoch_ms(version.version_at),
+        "versionTime": epoch_ms(version.version_at),
+        "updateTime": update_time_ms(version.version_at, day),
     }
 
 
-def registration_record(version: RecordVersion) -> dict:
-    """The API object of one registration version (updateTime = version time)."""
+def registration_record(version: RecordVersion, day: dt.date) -> dict:
+    """The API object of one registration version delivered on ``day``."""
     r = version.record
     return {
         "id": r["registration_id"],
@@ -89,7 +102,8 @@ def registration_record(version: RecordVersion) -> dict:
         "regFee": r["fee_yuan"],
         "status": REGISTRATION_STATUS[bool(r["is_cancelled"])],
         "cancelTime": epoch_ms(r.get("cancelled_at")),
-        "updateTime": epoch_ms(version.version_at),
+        "versionTime": epoch_ms(version.version_at),
+        "updateTime": update_time_ms(version.version_at, day),
     }
 
 
@@ -111,7 +125,7 @@ def write_delivery(
         versions = delivery.of(entity)
         draws = rng.random(len(versions))
         for version, draw in zip(versions, draws):
-            record = build(version)
+            record = build(version, delivery.day)
             lines.append(json.dumps({"resource": entity, "record": record}, ensure_ascii=False))
             if draw >= defect_rate:
                 continue

@@ -48,7 +48,13 @@ def test_feed_holds_one_camel_case_change_per_version(tmp_path):
     appointment = next(c["record"] for c in changes if c["resource"] == "appointments")
     assert set(appointment["patient"]) == {"name", "idCard", "mobile", "gender", "birthday"}
     assert isinstance(appointment["createTime"], int) and appointment["createTime"] > 1_700_000_000_000
-    assert appointment["updateTime"] == writer.epoch_ms(corpus.local(10, 1, 1))
+    assert appointment["updateTime"] == appointment["versionTime"] == writer.epoch_ms(corpus.local(10, 1, 1))
+
+
+def test_update_time_falls_on_the_delivery_day_whatever_the_version_time():
+    start = writer.epoch_ms(corpus.local(0))
+    assert writer.update_time_ms(corpus.local(9, day=corpus.DAY.replace(day=1)), corpus.DAY) == start
+    assert writer.update_time_ms(corpus.local(9), corpus.DAY) == writer.epoch_ms(corpus.local(9))
 
 
 def test_codes_are_those_of_the_code_map():

@@ -138,6 +138,15 @@ def test_late_update_of_an_old_record_is_fetched_on_its_own_day(tmp_path):
     assert row["cancelled_at"] == corpus.local(15, day=later)
 
 
+def test_old_version_resent_later_is_fetched_with_the_delivery_day_and_keeps_its_version_time(tmp_path):
+    record = corpus.appointment(CODE, 4)
+    old = corpus.local(9, day=corpus.DAY - dt.timedelta(days=6))
+    _write(tmp_path, [corpus.version("appointments", record, old, kind="duplicate")])
+    _, result = _pull(tmp_path)
+    [row] = result.rows["appointments"]
+    assert (row["appointment_id"], row["record_version_at"]) == (record["appointment_id"], old)
+
+
 def test_records_missing_required_fields_are_quarantined_at_their_position(tmp_path):
     versions = corpus.mixed_versions(CODE, 200)
     defects = _write(tmp_path, versions, defect_rate=0.2, seed=11)

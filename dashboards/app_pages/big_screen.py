@@ -137,10 +137,16 @@ def trends_column() -> None:
 @st.fragment(run_every=data.REFRESH_SECONDS)
 def rankings_column() -> None:
     """Institution rankings by appointments and by registrations."""
-    _panel("appointment_ranking", data.indicator_name(APPOINTMENT_RANKING),
-           _ranking_drawer(APPOINTMENT_RANKING, layout.SERIES[0]))
-    _panel("registration_ranking", data.indicator_name(REGISTRATION_RANKING),
-           _ranking_drawer(REGISTRATION_RANKING, layout.SERIES[1]))
+    _panel(
+        "appointment_ranking",
+        data.indicator_name(APPOINTMENT_RANKING),
+        _ranking_drawer(APPOINTMENT_RANKING, layout.SERIES[0]),
+    )
+    _panel(
+        "registration_ranking",
+        data.indicator_name(REGISTRATION_RANKING),
+        _ranking_drawer(REGISTRATION_RANKING, layout.SERIES[1]),
+    )
 
 
 @st.fragment(run_every=data.REFRESH_SECONDS)

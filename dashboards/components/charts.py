@@ -29,8 +29,12 @@ def _style(fig: go.Figure, *, legend: bool = False) -> go.Figure:
         hoverlabel={"font": {"family": FONT_FAMILY, "size": u(16)}},
         colorway=list(SERIES),
     )
-    fig.update_xaxes(gridcolor=_GRID, zeroline=False, tickfont={"color": MUTED, "size": u(15)}, automargin=True)
-    fig.update_yaxes(gridcolor=_GRID, zeroline=False, tickfont={"color": MUTED, "size": u(15)}, automargin=True)
+    fig.update_xaxes(
+        gridcolor=_GRID, zeroline=False, tickfont={"color": MUTED, "size": u(15)}, automargin=True
+    )
+    fig.update_yaxes(
+        gridcolor=_GRID, zeroline=False, tickfont={"color": MUTED, "size": u(15)}, automargin=True
+    )
     return fig
 
 

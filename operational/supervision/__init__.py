@@ -1,0 +1,1 @@
+"""Supervision domain: indicator reads today; alerts, feedback tickets and notices later."""

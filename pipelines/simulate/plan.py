@@ -70,13 +70,24 @@ class DeliveryPlan:
                 yield delivery
 
 
+def _python_values(column: pl.Series) -> list:
+    """A column as Python values; dates and datetimes go through numpy, several times faster than polars."""
+    if column.dtype == pl.Date or isinstance(column.dtype, pl.Datetime):
+        return column.to_numpy().tolist()  # NaT becomes None
+    return column.to_list()
+
+
 def _to_versions(entity: str, part: pl.DataFrame) -> list[RecordVersion]:
     part = part.sort("version_at", RECORD_ID[entity], "kind")
-    records = part.select(RECORD_KEYS[entity]).to_dicts()
+    keys = RECORD_KEYS[entity]
+    records = [
+        dict(zip(keys, values, strict=True))
+        for values in zip(*(_python_values(part[k]) for k in keys), strict=True)
+    ]
     return [
         RecordVersion(entity=entity, record=record, version_at=version_at, kind=kind)
         for record, version_at, kind in zip(
-            records, part["version_at"].to_list(), part["kind"].to_list(), strict=True
+            records, _python_values(part["version_at"]), part["kind"].to_list(), strict=True
         )
     ]
 

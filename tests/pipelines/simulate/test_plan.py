@@ -143,3 +143,19 @@ def test_zero_defect_rate_plans_no_defects(small_truth, sim_args):
     )
     assert plan.defects.height == 0
     assert all(set(frame["kind"]) <= {"original", "update"} for frame in plan.versions.values())
+
+
+def test_delivered_records_hold_python_values_with_the_documented_keys(small_plan):
+    from pipelines.simulate.versions import RECORD_KEYS
+
+    seen = set()
+    for delivery in small_plan.deliveries():
+        for version in delivery.versions:
+            if version.entity in seen:
+                continue
+            seen.add(version.entity)
+            assert tuple(version.record) == RECORD_KEYS[version.entity]
+            assert isinstance(version.version_at, dt.datetime)
+            stamps = [v for k, v in version.record.items() if k.endswith("_at") and v is not None]
+            assert stamps and all(isinstance(v, dt.datetime) for v in stamps)
+    assert seen == set(RECORD_KEYS)

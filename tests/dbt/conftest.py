@@ -8,12 +8,14 @@ timestamp that is the next local day, cancelled records and quiet institutions.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
+from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from dbt.cli.main import dbtRunner
 
 from tests.dbt.landed_factory import LakeBuilder
@@ -94,6 +96,7 @@ def run_dbt_build(tmp: Path) -> BuiltWarehouse:
     result = dbtRunner().invoke([
         "build", "--project-dir", project, "--profiles-dir", project,
         "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"), "--no-partial-parse",
+        "--threads", "4",
     ])
     failures = [
         f"{r.node.unique_id}: {r.status} {r.message}"
@@ -102,6 +105,10 @@ def run_dbt_build(tmp: Path) -> BuiltWarehouse:
     ]
     if result.exception is not None:
         failures.append(repr(result.exception))
+    # dbt-duckdb keeps its database open for the life of the process; release it so the tests
+    # (and any other process) can open the warehouse read-only.
+    DuckDBConnectionManager.close_all_connections()
+    gc.collect()
     return BuiltWarehouse(Path(tmp / "warehouse.duckdb"), result.success, failures)
 
 

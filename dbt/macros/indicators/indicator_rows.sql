@@ -142,7 +142,7 @@
         dimension,
         cast(member as {{ string_type }}) as member,
         {%- if measure == 'ratio' %}
-        cast(round(100.0 * numerator / denominator, 4) as {{ type_double() }}) as value,
+        cast(round(100 * cast(numerator as {{ type_double() }}) / denominator, 4) as {{ type_double() }}) as value,
         cast(numerator as {{ type_double() }}) as numerator,
         cast(denominator as {{ type_double() }}) as denominator
         {%- else %}

@@ -27,7 +27,18 @@ AGE_BANDS = ((80, "80+"), (70, "70-79"), (60, "60-69"), (40, "40-59"), (18, "18-
 MEMBERS = {
     "gender": ("男", "女"),
     "age_band": tuple(label for _, label in reversed(AGE_BANDS)),
-    "module": ("健康档案", "门诊预约", "住院服务", "云陪诊", "互联网诊疗", "药品查询", "一键续方", "代配药", "疫苗接种", "健康体检"),
+    "module": (
+        "健康档案",
+        "门诊预约",
+        "住院服务",
+        "云陪诊",
+        "互联网诊疗",
+        "药品查询",
+        "一键续方",
+        "代配药",
+        "疫苗接种",
+        "健康体检",
+    ),
 }
 OUTPUT_SCHEMA = {
     "indicator_code": pl.Utf8,
@@ -61,10 +72,14 @@ def age_band(birth: dt.date, on: dt.date) -> str:
     return next(label for lower, label in AGE_BANDS if age >= lower)
 
 
-def _events(frame: pl.DataFrame, date: pl.Expr, *, hit: pl.Expr | None = None, **extra: pl.Expr) -> pl.DataFrame:
+def _events(
+    frame: pl.DataFrame, date: pl.Expr, *, hit: pl.Expr | None = None, **extra: pl.Expr
+) -> pl.DataFrame:
     columns = {
         "date": date,
-        "institution_code": pl.col("institution_code") if "institution_code" in frame.columns else pl.lit(None, pl.Utf8),
+        "institution_code": pl.col("institution_code")
+        if "institution_code" in frame.columns
+        else pl.lit(None, pl.Utf8),
         "hit": hit if hit is not None else pl.lit(True),
         **extra,
     }
@@ -74,15 +89,21 @@ def _events(frame: pl.DataFrame, date: pl.Expr, *, hit: pl.Expr | None = None, *
 def _appointments(t: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """Appointments with is_cancelled, cancelled_in_time and is_fulfilled per docs/indicators.md."""
     fulfilling = (
-        t["registrations"].filter(pl.col("appointment_id").is_not_null() & ~pl.col("is_cancelled"))
-        .select("institution_code", "appointment_id").unique().with_columns(is_fulfilled=pl.lit(True))
+        t["registrations"]
+        .filter(pl.col("appointment_id").is_not_null() & ~pl.col("is_cancelled"))
+        .select("institution_code", "appointment_id")
+        .unique()
+        .with_columns(is_fulfilled=pl.lit(True))
     )
     cancelled = pl.col("status") == "cancelled"
     return (
-        t["appointments"].join(fulfilling, on=["institution_code", "appointment_id"], how="left")
+        t["appointments"]
+        .join(fulfilling, on=["institution_code", "appointment_id"], how="left")
         .with_columns(
             is_fulfilled=pl.col("is_fulfilled").fill_null(False),
-            cancelled_in_time=(cancelled & (pl.col("cancelled_at") < pl.col("slot_start_at"))).fill_null(False),
+            cancelled_in_time=(cancelled & (pl.col("cancelled_at") < pl.col("slot_start_at"))).fill_null(
+                False
+            ),
         )
     )
 
@@ -174,7 +195,10 @@ def periods(grain: str, data_start: dt.date, as_of: dt.date) -> list[tuple[dt.da
         return [(d, dt.date.min, d) for d in days]
     if grain == "month":
         starts = sorted({d.replace(day=1) for d in days})
-        return [(s, s, min(as_of, (s + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1))) for s in starts]
+        return [
+            (s, s, min(as_of, (s + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)))
+            for s in starts
+        ]
     if grain == "year":
         starts = sorted({d.replace(month=1, day=1) for d in days})
         return [(s, s, min(as_of, s.replace(month=12, day=31))) for s in starts]
@@ -193,23 +217,63 @@ def _measure(events: pl.DataFrame, by: list[str], measure: str) -> dict[tuple, t
         row = events.select(aggregations).row(0) if events.height else (0, 0)
         return {(): (float(row[0] or 0), float(row[1] or 0))}
     grouped = events.group_by(by).agg(aggregations)
-    return {tuple(r[c] for c in by): (float(r["num"]), float(r["den"])) for r in grouped.iter_rows(named=True)}
+    return {
+        tuple(r[c] for c in by): (float(r["num"]), float(r["den"])) for r in grouped.iter_rows(named=True)
+    }
 
 
-def _row(code: str, grain: str, start: dt.date, institution: str | None, dimension: str | None,
-         member: str | None, numerator: float, denominator: float, measure: str) -> dict | None:
+def _row(
+    code: str,
+    grain: str,
+    start: dt.date,
+    institution: str | None,
+    dimension: str | None,
+    member: str | None,
+    numerator: float,
+    denominator: float,
+    measure: str,
+) -> dict | None:
     if measure != "ratio":
-        return dict(indicator_code=code, grain=grain, period_start=start, institution_code=institution,
-                    dimension=dimension, member=member, value=numerator, numerator=numerator, denominator=None)
+        return {
+            "indicator_code": code,
+            "grain": grain,
+            "period_start": start,
+            "institution_code": institution,
+            "dimension": dimension,
+            "member": member,
+            "value": numerator,
+            "numerator": numerator,
+            "denominator": None,
+        }
     if denominator <= 0:
         return None  # ratio rows only where the denominator is above 0
-    value = math.floor(100 * numerator / denominator * 10_000 + 0.5) / 10_000  # half away from zero, 4 decimals
-    return dict(indicator_code=code, grain=grain, period_start=start, institution_code=institution,
-                dimension=dimension, member=member, value=value, numerator=numerator, denominator=denominator)
+    value = (
+        math.floor(100 * numerator / denominator * 10_000 + 0.5) / 10_000
+    )  # half away from zero, 4 decimals
+    return {
+        "indicator_code": code,
+        "grain": grain,
+        "period_start": start,
+        "institution_code": institution,
+        "dimension": dimension,
+        "member": member,
+        "value": value,
+        "numerator": numerator,
+        "denominator": denominator,
+    }
 
 
-def indicator_rows(code: str, events: pl.DataFrame, *, measure: str, grains: Iterable[str],
-                   dimensions: Iterable[str], institutions: list[str], data_start: dt.date, as_of: dt.date) -> list[dict]:
+def indicator_rows(
+    code: str,
+    events: pl.DataFrame,
+    *,
+    measure: str,
+    grains: Iterable[str],
+    dimensions: Iterable[str],
+    institutions: list[str],
+    data_start: dt.date,
+    as_of: dt.date,
+) -> list[dict]:
     """Every row of one code: each period x scope (district, institutions) x (total, members)."""
     dimensions = list(dimensions)
     per_institution = "institution" in dimensions
@@ -227,34 +291,68 @@ def indicator_rows(code: str, events: pl.DataFrame, *, measure: str, grains: Ite
                 scopes = [(None, _measure(in_period, member_by, measure))]
                 if per_institution:
                     by_institution = _measure(in_period, ["institution_code", *member_by], measure)
-                    scopes += [(code_, {k[1:]: v for k, v in by_institution.items() if k[0] == code_})
-                               for code_ in institutions]
+                    scopes += [
+                        (code_, {k[1:]: v for k, v in by_institution.items() if k[0] == code_})
+                        for code_ in institutions
+                    ]
                 for institution, measured in scopes:
                     for member in members:
                         numerator, denominator = measured.get((member,) if dimension else (), (0.0, 0.0))
-                        rows.append(_row(code, grain, start, institution, dimension, member,
-                                         numerator, denominator, measure))
+                        rows.append(
+                            _row(
+                                code,
+                                grain,
+                                start,
+                                institution,
+                                dimension,
+                                member,
+                                numerator,
+                                denominator,
+                                measure,
+                            )
+                        )
     return [r for r in rows if r is not None]
 
 
 def load_truth(truth_dir: Path) -> dict[str, pl.DataFrame]:
-    names = ("appointments", "registrations", "patients", "wechat_users", "wechat_app_opens", "wechat_module_visits")
+    names = (
+        "appointments",
+        "registrations",
+        "patients",
+        "wechat_users",
+        "wechat_app_opens",
+        "wechat_module_visits",
+    )
     return {name: pl.read_parquet(truth_dir / f"{name}.parquet") for name in names}
 
 
 def expected_indicator_values(
-    truth_dir: Path, *, data_start: dt.date, as_of: dt.date,
-    institutions_csv: Path = INSTITUTIONS_SEED, catalog: Path = CATALOG,
+    truth_dir: Path,
+    *,
+    data_start: dt.date,
+    as_of: dt.date,
+    institutions_csv: Path = INSTITUTIONS_SEED,
+    catalog: Path = CATALOG,
 ) -> pl.DataFrame:
     """Every PUB / ITS.PRE / ITS.REG value of docs/indicators.md, from the truth tables in ``truth_dir``.
 
     ``data_start`` and ``as_of`` are the first and last delivered days (partition dates).
     """
     truth = load_truth(truth_dir)
-    institutions = pl.read_csv(institutions_csv, schema_overrides={"institution_code": pl.Utf8})["institution_code"].to_list()
+    institutions = pl.read_csv(institutions_csv, schema_overrides={"institution_code": pl.Utf8})[
+        "institution_code"
+    ].to_list()
     rows: list[dict] = []
     for code, (grains, dimensions) in foundation_catalog(catalog).items():
         spec = SPECS[code]
-        rows += indicator_rows(code, spec.events(truth), measure=spec.measure, grains=grains, dimensions=dimensions,
-                               institutions=institutions, data_start=data_start, as_of=as_of)
+        rows += indicator_rows(
+            code,
+            spec.events(truth),
+            measure=spec.measure,
+            grains=grains,
+            dimensions=dimensions,
+            institutions=institutions,
+            data_start=data_start,
+            as_of=as_of,
+        )
     return pl.DataFrame(rows, schema=OUTPUT_SCHEMA, orient="row")

@@ -32,14 +32,24 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 def build_scenario(lake: LakeBuilder) -> None:
     """The district of the dbt tests (see the module docstring)."""
     # JA01, vendor A (HL7)
-    lake.appointment("his_a", "JA01", D1, "A0", created=at(dt.date(2025, 3, 20), 9), slot=at(dt.date(2025, 3, 25), 9))
+    lake.appointment(
+        "his_a", "JA01", D1, "A0", created=at(dt.date(2025, 3, 20), 9), slot=at(dt.date(2025, 3, 25), 9)
+    )
     lake.appointment("his_a", "JA01", D1, "A1", created=at(D1, 10), slot=at(D2, 9))
     lake.appointment("his_a", "JA01", D1, "A1", created=at(D1, 10), slot=at(D2, 9))  # duplicate delivery
     lake.appointment("his_a", "JA01", D1, "A2", created=at(D1, 11), slot=at(D1, 15), channel="窗口")
     # late correction: A2 was cancelled before its slot, delivered the next day
     lake.appointment(
-        "his_a", "JA01", D2, "A2", created=at(D1, 11), slot=at(D1, 15), channel="窗口",
-        status="cancelled", cancelled=at(D1, 12), version_at=at(D1, 12),
+        "his_a",
+        "JA01",
+        D2,
+        "A2",
+        created=at(D1, 11),
+        slot=at(D1, 15),
+        channel="窗口",
+        status="cancelled",
+        cancelled=at(D1, 12),
+        version_at=at(D1, 12),
     )
     lake.registration("his_a", "JA01", D2, "R1", registered=at(D2, 9), appointment_id="A1")
     lake.registration("his_a", "JA01", D2, "R2", registered=at(D2, 10), visit_type="急诊")
@@ -56,14 +66,30 @@ def build_scenario(lake: LakeBuilder) -> None:
 
     # 健康静安 WeChat
     lake.wechat_user(
-        D1, "U1", registered=at(dt.date(2025, 1, 10), 8), status="verified", method="auto",
-        verified=at(dt.date(2025, 1, 10), 8, 5), gender="男", birth_date=dt.date(1985, 4, 1), patient=11,
+        D1,
+        "U1",
+        registered=at(dt.date(2025, 1, 10), 8),
+        status="verified",
+        method="auto",
+        verified=at(dt.date(2025, 1, 10), 8, 5),
+        gender="男",
+        birth_date=dt.date(1985, 4, 1),
+        patient=11,
     )
     lake.wechat_user(D1, "U2", registered=at(D1, 9), status="pending", method="manual", applied=at(D1, 9, 10))
     lake.wechat_user(
-        D2, "U2", registered=at(D1, 9), status="verified", method="manual", applied=at(D1, 9, 10),
-        decided=at(D2, 14), verified=at(D2, 14), gender="女", birth_date=dt.date(1950, 6, 1),
-        version_at=at(D2, 14), patient=12,
+        D2,
+        "U2",
+        registered=at(D1, 9),
+        status="verified",
+        method="manual",
+        applied=at(D1, 9, 10),
+        decided=at(D2, 14),
+        verified=at(D2, 14),
+        gender="女",
+        birth_date=dt.date(1950, 6, 1),
+        version_at=at(D2, 14),
+        patient=12,
     )
     lake.wechat_user(D2, "U3", registered=at(D2, 20))
     lake.app_open(D1, "E1", "U1", at(D1, 8))
@@ -93,11 +119,22 @@ class BuiltWarehouse:
 def run_dbt_build(tmp: Path) -> BuiltWarehouse:
     """`dbt build` of the shipped project into ``tmp``, with target and logs kept under ``tmp``."""
     project = str(dbt_project_dir())
-    result = dbtRunner().invoke([
-        "build", "--project-dir", project, "--profiles-dir", project,
-        "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"), "--no-partial-parse",
-        "--threads", "4",
-    ])
+    result = dbtRunner().invoke(
+        [
+            "build",
+            "--project-dir",
+            project,
+            "--profiles-dir",
+            project,
+            "--target-path",
+            str(tmp / "target"),
+            "--log-path",
+            str(tmp / "logs"),
+            "--no-partial-parse",
+            "--threads",
+            "4",
+        ]
+    )
     failures = [
         f"{r.node.unique_id}: {r.status} {r.message}"
         for r in (result.result or [])

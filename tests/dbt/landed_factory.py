@@ -49,7 +49,12 @@ RAW_CODES: dict[str, dict[str, dict[str, str]]] = {
     },
     "wechat": {
         "gender": {"男": "1", "女": "2"},
-        "verify_status": {"none": "UNVERIFIED", "pending": "PENDING", "verified": "VERIFIED", "rejected": "REJECTED"},
+        "verify_status": {
+            "none": "UNVERIFIED",
+            "pending": "PENDING",
+            "verified": "VERIFIED",
+            "rejected": "REJECTED",
+        },
         "verify_method": {"auto": "AUTO", "manual": "MANUAL"},
         "module": {"健康档案": "ehr", "疫苗接种": "vaccine", "云陪诊": "companion"},
     },
@@ -85,73 +90,152 @@ class LakeBuilder:
         return None if canonical is None else RAW_CODES[source][field_name][canonical]
 
     def _lineage(self, version_at: dt.datetime) -> dict:
-        return {"source_file": "batch-1", "source_position": next(self._positions), "record_version_at": utc(version_at)}
+        return {
+            "source_file": "batch-1",
+            "source_position": next(self._positions),
+            "record_version_at": utc(version_at),
+        }
 
     def appointment(
-        self, source: str, institution_code: str, day: dt.date, appointment_id: str, *,
-        created: dt.datetime, slot: dt.datetime, channel: str = "健康静安", status: str = "booked",
-        cancelled: dt.datetime | None = None, version_at: dt.datetime | None = None, patient: int = 1,
+        self,
+        source: str,
+        institution_code: str,
+        day: dt.date,
+        appointment_id: str,
+        *,
+        created: dt.datetime,
+        slot: dt.datetime,
+        channel: str = "健康静安",
+        status: str = "booked",
+        cancelled: dt.datetime | None = None,
+        version_at: dt.datetime | None = None,
+        patient: int = 1,
     ) -> None:
         """Deliver one appointment version on ``day`` (times are Shanghai local)."""
         who = person(patient)
-        self._result(source, institution_code, day).add("appointments", {
-            **self._lineage(version_at or created), **who,
-            "patient_gender_code": self._code(source, "gender", who["patient_gender_code"]),
-            "appointment_id": appointment_id, "department_code": "D01", "department_name": "内科",
-            "doctor_code": "DR01", "doctor_name": "王医生",
-            "channel_code": self._code(source, "channel", channel), "created_at": utc(created),
-            "slot_start_at": utc(slot), "status_code": self._code(source, "appointment_status", status),
-            "cancelled_at": utc(cancelled),
-        })
+        self._result(source, institution_code, day).add(
+            "appointments",
+            {
+                **self._lineage(version_at or created),
+                **who,
+                "patient_gender_code": self._code(source, "gender", who["patient_gender_code"]),
+                "appointment_id": appointment_id,
+                "department_code": "D01",
+                "department_name": "内科",
+                "doctor_code": "DR01",
+                "doctor_name": "王医生",
+                "channel_code": self._code(source, "channel", channel),
+                "created_at": utc(created),
+                "slot_start_at": utc(slot),
+                "status_code": self._code(source, "appointment_status", status),
+                "cancelled_at": utc(cancelled),
+            },
+        )
 
     def registration(
-        self, source: str, institution_code: str, day: dt.date, registration_id: str, *,
-        registered: dt.datetime, appointment_id: str | None = None, visit_type: str = "普通门诊",
-        status: str = "normal", version_at: dt.datetime | None = None, patient: int = 1,
+        self,
+        source: str,
+        institution_code: str,
+        day: dt.date,
+        registration_id: str,
+        *,
+        registered: dt.datetime,
+        appointment_id: str | None = None,
+        visit_type: str = "普通门诊",
+        status: str = "normal",
+        version_at: dt.datetime | None = None,
+        patient: int = 1,
     ) -> None:
         """Deliver one registration version on ``day`` (times are Shanghai local)."""
         who = person(patient)
-        self._result(source, institution_code, day).add("registrations", {
-            **self._lineage(version_at or registered), **who,
-            "patient_gender_code": self._code(source, "gender", who["patient_gender_code"]),
-            "registration_id": registration_id, "department_code": "D01", "department_name": "内科",
-            "doctor_code": "DR01", "doctor_name": "王医生",
-            "visit_type_code": self._code(source, "visit_type", visit_type), "registered_at": utc(registered),
-            "appointment_id": appointment_id, "fee_yuan": 25.0,
-            "status_code": self._code(source, "registration_status", status),
-        })
+        self._result(source, institution_code, day).add(
+            "registrations",
+            {
+                **self._lineage(version_at or registered),
+                **who,
+                "patient_gender_code": self._code(source, "gender", who["patient_gender_code"]),
+                "registration_id": registration_id,
+                "department_code": "D01",
+                "department_name": "内科",
+                "doctor_code": "DR01",
+                "doctor_name": "王医生",
+                "visit_type_code": self._code(source, "visit_type", visit_type),
+                "registered_at": utc(registered),
+                "appointment_id": appointment_id,
+                "fee_yuan": 25.0,
+                "status_code": self._code(source, "registration_status", status),
+            },
+        )
 
     def wechat_user(
-        self, day: dt.date, user_id: str, *, registered: dt.datetime, status: str = "none",
-        method: str | None = None, verified: dt.datetime | None = None, applied: dt.datetime | None = None,
-        decided: dt.datetime | None = None, gender: str | None = None, birth_date: dt.date | None = None,
-        version_at: dt.datetime | None = None, patient: int = 1,
+        self,
+        day: dt.date,
+        user_id: str,
+        *,
+        registered: dt.datetime,
+        status: str = "none",
+        method: str | None = None,
+        verified: dt.datetime | None = None,
+        applied: dt.datetime | None = None,
+        decided: dt.datetime | None = None,
+        gender: str | None = None,
+        birth_date: dt.date | None = None,
+        version_at: dt.datetime | None = None,
+        patient: int = 1,
     ) -> None:
         """Deliver one WeChat user version; identity is known only once verified."""
         identity = person(patient) if status == "verified" else {}
-        self._result("wechat", None, day).add("users", {
-            **self._lineage(version_at or registered), **identity,
-            "patient_gender_code": self._code("wechat", "gender", gender),
-            "patient_birth_date": birth_date, "user_id": user_id, "registered_at": utc(registered),
-            "verify_status_code": self._code("wechat", "verify_status", status),
-            "verify_method_code": self._code("wechat", "verify_method", method),
-            "verified_at": utc(verified), "manual_applied_at": utc(applied), "manual_decided_at": utc(decided),
-        })
+        self._result("wechat", None, day).add(
+            "users",
+            {
+                **self._lineage(version_at or registered),
+                **identity,
+                "patient_gender_code": self._code("wechat", "gender", gender),
+                "patient_birth_date": birth_date,
+                "user_id": user_id,
+                "registered_at": utc(registered),
+                "verify_status_code": self._code("wechat", "verify_status", status),
+                "verify_method_code": self._code("wechat", "verify_method", method),
+                "verified_at": utc(verified),
+                "manual_applied_at": utc(applied),
+                "manual_decided_at": utc(decided),
+            },
+        )
 
     def app_open(self, day: dt.date, event_id: str, user_id: str, opened: dt.datetime) -> None:
-        self._result("wechat", None, day).add("app_opens", {
-            **self._lineage(opened), "event_id": event_id, "user_id": user_id, "opened_at": utc(opened),
-        })
+        self._result("wechat", None, day).add(
+            "app_opens",
+            {
+                **self._lineage(opened),
+                "event_id": event_id,
+                "user_id": user_id,
+                "opened_at": utc(opened),
+            },
+        )
 
-    def module_visit(self, day: dt.date, event_id: str, user_id: str, module: str, visited: dt.datetime) -> None:
-        self._result("wechat", None, day).add("module_visits", {
-            **self._lineage(visited), "event_id": event_id, "user_id": user_id,
-            "module_code": self._code("wechat", "module", module), "visited_at": utc(visited),
-        })
+    def module_visit(
+        self, day: dt.date, event_id: str, user_id: str, module: str, visited: dt.datetime
+    ) -> None:
+        self._result("wechat", None, day).add(
+            "module_visits",
+            {
+                **self._lineage(visited),
+                "event_id": event_id,
+                "user_id": user_id,
+                "module_code": self._code("wechat", "module", module),
+                "visited_at": utc(visited),
+            },
+        )
 
-    def quarantine(self, source: str, institution_code: str | None, day: dt.date, reason: str, raw: str) -> None:
+    def quarantine(
+        self, source: str, institution_code: str | None, day: dt.date, reason: str, raw: str
+    ) -> None:
         self._result(source, institution_code, day).quarantine(
-            source_file="batch-1", source_position=next(self._positions), entity="appointments", reason=reason, raw=raw,
+            source_file="batch-1",
+            source_position=next(self._positions),
+            entity="appointments",
+            reason=reason,
+            raw=raw,
         )
 
     def deliver_empty(self, source: str, institution_code: str | None, day: dt.date) -> None:

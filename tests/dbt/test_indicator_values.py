@@ -12,8 +12,15 @@ from tests.reference_indicators import foundation_catalog
 from warehouse.paths import dbt_project_dir
 
 
-def value(warehouse, code: str, grain: str, start: dt.date, institution: str | None = None,
-          dimension: str | None = None, member: str | None = None) -> tuple | None:
+def value(
+    warehouse,
+    code: str,
+    grain: str,
+    start: dt.date,
+    institution: str | None = None,
+    dimension: str | None = None,
+    member: str | None = None,
+) -> tuple | None:
     """(value, numerator, denominator) of one row of indicators.indicator_values, or None."""
     rows = warehouse.query(
         "select value, numerator, denominator from indicators.indicator_values "
@@ -30,7 +37,9 @@ def test_build_passes_every_model_and_test(warehouse):
 
 
 def test_every_foundation_code_is_present(warehouse):
-    codes = {row[0] for row in warehouse.query("select distinct indicator_code from indicators.indicator_values")}
+    codes = {
+        row[0] for row in warehouse.query("select distinct indicator_code from indicators.indicator_values")
+    }
     assert codes == set(foundation_catalog())
 
 
@@ -48,7 +57,9 @@ def test_expectations_seed_matches_the_catalog():
 
 def test_duplicate_delivery_counts_once(warehouse):
     assert value(warehouse, "ITS.PRE.appointments_today", "day", D1, "JA01")[0] == 2  # A1 twice, A2
-    assert warehouse.query("select count(*) from marts.fct_appointments where appointment_id = 'A1'") == [(1,)]
+    assert warehouse.query("select count(*) from marts.fct_appointments where appointment_id = 'A1'") == [
+        (1,)
+    ]
 
 
 def test_late_correction_replaces_the_earlier_version(warehouse):
@@ -73,7 +84,9 @@ def test_quiet_institutions_days_and_members_are_zero_filled(warehouse):
     assert value(warehouse, "ITS.PRE.appointments_today", "day", D1, "JA03")[0] == 0
     assert value(warehouse, "ITS.REG.registrations_cumulative", "cumulative", D3, "JA26")[0] == 0
     assert value(warehouse, "PUB.ACTIVE.dau", "day", D3)[0] == 0
-    assert value(warehouse, "PUB.ACTIVE.module_visits", "day", D1, dimension="module", member="云陪诊")[0] == 0
+    assert (
+        value(warehouse, "PUB.ACTIVE.module_visits", "day", D1, dimension="module", member="云陪诊")[0] == 0
+    )
     rows = warehouse.query(
         "select count(*) from indicators.indicator_values where indicator_code = 'ITS.PRE.appointments_ranking' "
         "and grain = 'day'"
@@ -97,22 +110,40 @@ def test_ratios_are_percent_with_numerator_and_denominator(warehouse):
 
 def test_verified_users_break_down_by_gender_and_age_on_the_day(warehouse):
     assert value(warehouse, "PUB.USERS.verified_cumulative", "cumulative", D1)[0] == 1
-    assert value(warehouse, "PUB.USERS.verified_cumulative", "cumulative", D2)[0] == 2  # U2 corrected to verified
-    assert value(warehouse, "PUB.USERS.verified_by_age", "cumulative", D1, dimension="age_band", member="18-39")[0] == 1
+    assert (
+        value(warehouse, "PUB.USERS.verified_cumulative", "cumulative", D2)[0] == 2
+    )  # U2 corrected to verified
+    assert (
+        value(warehouse, "PUB.USERS.verified_by_age", "cumulative", D1, dimension="age_band", member="18-39")[
+            0
+        ]
+        == 1
+    )
     # U1 (born 1985-04-01) is 40 on D2
-    assert value(warehouse, "PUB.USERS.verified_by_age", "cumulative", D2, dimension="age_band", member="40-59")[0] == 1
-    assert value(warehouse, "PUB.USERS.verified_by_gender", "cumulative", D2, dimension="gender", member="女")[0] == 1
+    assert (
+        value(warehouse, "PUB.USERS.verified_by_age", "cumulative", D2, dimension="age_band", member="40-59")[
+            0
+        ]
+        == 1
+    )
+    assert (
+        value(warehouse, "PUB.USERS.verified_by_gender", "cumulative", D2, dimension="gender", member="女")[0]
+        == 1
+    )
     assert value(warehouse, "PUB.USERS.manual_review_applications", "day", D1)[0] == 1
     assert value(warehouse, "PUB.USERS.manual_review_processed", "day", D2)[0] == 1
 
 
-@pytest.mark.parametrize(("code", "grain", "start", "expected"), [
-    ("PUB.ACTIVE.dau", "day", D1, 1),
-    ("PUB.ACTIVE.dau", "day", D2, 2),  # E3 re-sent counts once
-    ("PUB.ACTIVE.mau", "month", dt.date(2025, 3, 1), 1),
-    ("PUB.ACTIVE.mau", "month", dt.date(2025, 4, 1), 2),
-    ("PUB.ACTIVE.module_visits", "year", dt.date(2025, 1, 1), 3),
-])
+@pytest.mark.parametrize(
+    ("code", "grain", "start", "expected"),
+    [
+        ("PUB.ACTIVE.dau", "day", D1, 1),
+        ("PUB.ACTIVE.dau", "day", D2, 2),  # E3 re-sent counts once
+        ("PUB.ACTIVE.mau", "month", dt.date(2025, 3, 1), 1),
+        ("PUB.ACTIVE.mau", "month", dt.date(2025, 4, 1), 2),
+        ("PUB.ACTIVE.module_visits", "year", dt.date(2025, 1, 1), 3),
+    ],
+)
 def test_active_users_and_visits(warehouse, code, grain, start, expected):
     assert value(warehouse, code, grain, start)[0] == expected
 
@@ -127,7 +158,7 @@ def test_no_plaintext_personal_field_reaches_the_warehouse(warehouse):
     assert columns
     # one query per table: any text column holding a plaintext value
     checks = [
-        f"select '{schema}.{table}' as relation from \"{schema}\".\"{table}\" where "
+        f'select \'{schema}.{table}\' as relation from "{schema}"."{table}" where '
         + " or ".join(f'"{column}" in ($1, $2, $3)' for column in names)
         for schema, table, names in columns
     ]

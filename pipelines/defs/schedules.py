@@ -1,6 +1,5 @@
 """The nightly schedule: ingest yesterday's deliveries at 03:00 Shanghai time."""
 
-from __future__ import annotations
 
 import datetime as dt
 

@@ -1,6 +1,5 @@
 """Sensors: start ingestion when a source delivers new files, and rebuild the warehouse after ingestion."""
 
-from __future__ import annotations
 
 import json
 from collections.abc import Iterator

@@ -1,6 +1,5 @@
 """Resources for reaching the hospitals' HIS."""
 
-from __future__ import annotations
 
 import dagster as dg
 import httpx
@@ -24,10 +23,10 @@ class HisDApiResource(dg.ConfigurableResource):
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         base_url = self.base_url
         if not base_url:
-            from pipelines.simulate.his_d_server import start_background_server
+            from pipelines.simulate.his_d_server import HisDServer
             from warehouse.paths import sources_dir
 
-            self._server = start_background_server(sources_dir() / "his_d")
+            self._server = HisDServer(sources_dir() / "his_d").start()
             base_url = self._server.base_url
         self._client = httpx.Client(base_url=base_url, timeout=self.timeout_s)
 

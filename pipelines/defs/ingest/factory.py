@@ -5,10 +5,12 @@ original bytes (``raw``), then parse, pseudonymize and land them as Parquet (``l
 bad records quarantined. A failure in one institution's data never stops the others.
 """
 
-from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import dagster as dg
@@ -50,6 +52,29 @@ def _safe_parse(spec: SourceSpec, files: Iterable[tuple[str, bytes]], code: str 
                 raw=content[:200].decode("utf-8", errors="replace"),
             )
         return result
+
+
+# Below this many institution-days, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 40
+
+
+def land_partition(source: str, code: str | None, day: dt.date) -> dict[str, int]:
+    """Parse one institution-day from the raw landing and write its Parquet; return row counts."""
+    from pipelines.defs.ingest.registry import spec_for
+
+    spec = spec_for(source)
+    result = _safe_parse(spec, read_raw(source, code, day), code, day)
+    return write_result(result, source=source, institution_code=code, day=day, schemas=spec.entities)
+
+
+def land_partitions(source: str, work: list[tuple[str | None, dt.date]]) -> list[dict[str, int]]:
+    """Land every (institution, day) of ``work``, on all cores when there is enough of it."""
+    workers = min(os.cpu_count() or 1, 4)
+    if len(work) < PARALLEL_THRESHOLD or workers < 2:
+        return [land_partition(source, code, day) for code, day in work]
+    # spawn, not fork: the Dagster process runs threads that a forked child must not inherit.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(land_partition, [source] * len(work), *zip(*work), chunksize=4))
 
 
 def build_ingest_assets(spec: SourceSpec) -> list[dg.AssetsDefinition]:
@@ -104,14 +129,12 @@ def build_ingest_assets(spec: SourceSpec) -> list[dg.AssetsDefinition]:
     def landing(context: dg.AssetExecutionContext):
         totals = dict.fromkeys(spec.entities, 0) | {"quarantined": 0}
         per_institution: dict[str, int] = {}
-        for day in partition_days(context):
-            for code in spec.institution_codes():
-                result = _safe_parse(spec, read_raw(spec.source, code, day), code, day)
-                counts = write_result(result, source=spec.source, institution_code=code, day=day, schemas=spec.entities)
-                for name, count in counts.items():
-                    totals[name] += count
-                if counts["quarantined"]:
-                    per_institution[code or "district"] = per_institution.get(code or "district", 0) + counts["quarantined"]
+        work = [(code, day) for day in partition_days(context) for code in spec.institution_codes()]
+        for (code, _), counts in zip(work, land_partitions(spec.source, work)):
+            for name, count in counts.items():
+                totals[name] += count
+            if counts["quarantined"]:
+                per_institution[code or "district"] = per_institution.get(code or "district", 0) + counts["quarantined"]
         for entity in spec.entities:
             yield dg.MaterializeResult(asset_key=["landing", spec.source, entity], metadata={"rows": totals[entity]})
         yield dg.MaterializeResult(

@@ -1,6 +1,5 @@
 """The dbt project as Dagster assets: staging → intermediate → marts → indicators, tests as checks."""
 
-from __future__ import annotations
 
 import os
 from collections.abc import Mapping

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.defs.partitions import daily_partitions
-
 sources_ingest_job = dg.define_asset_job(
     "sources_ingest_job",
     selection=dg.AssetSelection.groups("his", "wechat"),
-    partitions_def=daily_partitions,
     description="收取并落地各机构 HIS 与健康静安数据（按日分区）",
 )
 

@@ -1,10 +1,10 @@
 """Sensors: start ingestion when a source delivers new files, and rebuild the warehouse after ingestion."""
 
 
-import json
-from collections.abc import Iterator
 import datetime as dt
 import hashlib
+import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg

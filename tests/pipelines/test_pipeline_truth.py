@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 import polars as pl
 import pytest
@@ -14,7 +16,7 @@ FOUNDATION_PREFIXES = ("PUB.", "ITS.PRE.", "ITS.REG.")
 
 def _warehouse_values(district) -> pl.DataFrame:
     with duckdb.connect(str(district.warehouse), read_only=True) as con:
-        frame = con.execute(
+        frame = con.sql(
             "select indicator_code, grain, period_start, institution_code, dimension, member, value, numerator, denominator "
             "from indicators.indicator_values"
         ).pl()
@@ -51,3 +53,42 @@ def test_truth_comparison_covers_days_and_months_for_each_institution(district, 
     assert per_institution["institution_code"].n_unique() == 26
     periods = actual["period_start"].n_unique()
     assert periods >= (district.days if grain == "day" else 2)
+
+
+def test_rerunning_a_partition_gives_identical_indicators(district, monkeypatch):
+    from pipelines.orchestrate import run_pipeline
+
+    monkeypatch.setenv("HEALTHOPS_VAR", str(district.var))
+    before = _warehouse_values(district).sort(KEY, nulls_last=True)
+    summary = run_pipeline(partition=district.start + dt.timedelta(days=3))
+    assert summary.success
+    after = _warehouse_values(district).sort(KEY, nulls_last=True)
+    assert before.equals(after)
+
+
+def test_no_plaintext_identity_in_the_lake(district):
+    patients = pl.read_parquet(district.truth / "patients.parquet").head(300)
+    needles = set(patients["id_number"]) | set(patients["phone"]) | {n for n in patients["name"] if len(n) >= 3}
+    lake = district.var / "lake"
+    with duckdb.connect() as con:
+        landed = con.sql(f"select * from read_parquet('{lake}/landing/*/*/*/*/data.parquet', union_by_name = true)").pl()
+    staff = {"doctor_name", "department_name"}  # the public roster; a doctor may share a patient's name
+    columns = [c for c in landed.columns if landed[c].dtype == pl.Utf8 and c not in staff]
+    text = "\n".join(landed[c].fill_null("").str.join("\n").item() for c in columns)
+    assert not [n for n in needles if n in text]
+    raw_bytes = b"".join(p.read_bytes() for p in list((lake / "raw").rglob("*.sm4"))[:200])
+    assert not [n for n in needles if n.encode() in raw_bytes or n.encode("gbk") in raw_bytes]
+
+
+def test_sensor_sees_nothing_pending_after_the_run_and_a_changed_delivery(district, monkeypatch):
+    from pipelines.defs.sensors import pending_days
+
+    monkeypatch.setenv("HEALTHOPS_VAR", str(district.var))
+    assert pending_days() == {}
+    folder = next(p for p in sorted((district.var / "sources" / "his_c").glob("*/*")) if p.is_dir())
+    late_file = folder / "挂号流水_补发.csv"
+    late_file.write_bytes("挂号流水号\n".encode("gbk"))
+    try:
+        assert list(pending_days()) == [folder.name]
+    finally:
+        late_file.unlink()

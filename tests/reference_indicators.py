@@ -3,7 +3,7 @@
 :func:`expected_indicator_values` follows docs/indicators.md literally (data window, periods,
 zero-fill, cumulative history, ratio rounding, dimension rows) and returns the long shape of
 ``indicators.indicator_values`` (without ``computed_at``). Grains and dimensions are read from
-``../shared/indicators.yaml``; what each code counts is written here from the document, so a
+``warehouse/catalog/indicators.yaml``; what each code counts is written here from the document, so a
 mistake in the warehouse's SQL cannot hide in a shared definition.
 """
 
@@ -20,7 +20,8 @@ import yaml
 
 from warehouse.paths import REPO_ROOT
 
-CATALOG = REPO_ROOT.parent / "shared" / "indicators.yaml"
+# The repository ships the catalog (tests/warehouse checks it equals ../shared/indicators.yaml).
+CATALOG = REPO_ROOT / "warehouse" / "catalog" / "indicators.yaml"
 INSTITUTIONS_SEED = REPO_ROOT / "dbt" / "seeds" / "institutions.csv"
 SHANGHAI = dt.timedelta(hours=8)
 AGE_BANDS = ((80, "80+"), (70, "70-79"), (60, "60-69"), (40, "40-59"), (18, "18-39"), (0, "0-17"))

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
+
+from operational.common import db
 
 from operational.common.errors import register_error_handlers
 from operational.common.request_id import RequestIdMiddleware
@@ -17,9 +23,17 @@ DESCRIPTION = """
 """
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Apply database migrations before serving (starting the embedded PostgreSQL if needed)."""
+    await asyncio.to_thread(db.migrate)
+    yield
+
+
 def create_app() -> FastAPI:
     """Build the application: routers, error handlers and the request-id middleware."""
     app = FastAPI(
+        lifespan=lifespan,
         title="静安区互联网运营监管平台 API",
         description=DESCRIPTION,
         version="0.1.0",

@@ -1,15 +1,30 @@
-"""Fixtures for the operational API: an isolated HEALTHOPS_VAR, a contract warehouse, a test client."""
+"""Fixtures for the operational service.
+
+* ``database_url`` (session): a fresh PostgreSQL database migrated to every head; ``DATABASE_URL``
+  points at it for the whole session.
+* ``db_session``: a session inside a transaction rolled back after the test (commits inside the
+  code under test become savepoints), so tests never see each other's rows.
+* ``api``: a test client of a fresh app whose requests use that same session.
+* ``warehouse_file`` / ``filled_warehouse`` / ``client``: the warehouse-reading endpoints.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
 from operational.app import create_app
+from operational.common import db
+from operational.common.settings import get_settings
+from tests.operational.postgres import temporary_database
 from tests.warehouse.warehouse_factory import WarehouseBuilder
 
 
@@ -37,7 +52,56 @@ def filled_warehouse(warehouse_file: Path) -> Path:
 
 
 @pytest.fixture
-def client() -> Iterator[TestClient]:
+def client(database_url: str) -> Iterator[TestClient]:
     """A client of a freshly built app."""
     with TestClient(create_app()) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated throw-away database; ``DATABASE_URL`` names it for the session."""
+    with temporary_database(tmp_path_factory.mktemp("pg")) as url:
+        previous = os.environ.get("DATABASE_URL")
+        os.environ["DATABASE_URL"] = url
+        get_settings.cache_clear()
+        db.get_engine.cache_clear()
+        engine = create_engine(url)
+        db.migrate(engine)
+        engine.dispose()
+        yield url
+        db.get_engine().dispose()
+        db.get_engine.cache_clear()
+        if previous is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = previous
+        get_settings.cache_clear()
+
+
+@pytest.fixture
+def db_session(database_url: str) -> Iterator[Session]:
+    """A session in an outer transaction that is rolled back after the test."""
+    connection = db.get_engine().connect()
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def api(db_session: Session) -> Iterator[TestClient]:
+    """A client of a fresh app whose request sessions are the test's rolled-back session."""
+
+    def same_session() -> Iterator[Session]:
+        yield db_session
+        db_session.commit()
+
+    app = create_app()
+    app.dependency_overrides[db.get_session] = same_session
+    with TestClient(app, client=("127.0.0.1", 50000)) as test_client:
         yield test_client

@@ -106,12 +106,12 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the big screen (127.0.0.1:8501), the Dagster UI with its daemon (127.0.0.1:3000) and the API (127.0.0.1:8000). Ctrl-C stops all."""
-    from pipelines.serve import SERVICES, serve_all
+    from pipelines.serve import SERVICE_NAMES, serve_all
 
-    if only is not None and only not in SERVICES:
-        console.print(f"[red]未知服务 {only}，可选: {', '.join(SERVICES)}[/red]")
+    if only is not None and only not in SERVICE_NAMES:
+        console.print(f"[red]未知服务 {only}，可选: {', '.join(SERVICE_NAMES)}[/red]")
         raise typer.Exit(code=2)
-    sys.exit(serve_all([only] if only else list(SERVICES), console=console))
+    sys.exit(serve_all([only] if only else list(SERVICE_NAMES), console=console))
 
 
 if __name__ == "__main__":

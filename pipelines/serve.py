@@ -13,30 +13,55 @@ from rich.console import Console
 from pipelines.orchestrate import ensure_dagster_home, ensure_dbt_manifest
 from warehouse.paths import REPO_ROOT
 
-SERVICES: dict[str, tuple[str, list[str]]] = {
-    "dashboard": (
-        "大屏 (Streamlit)   http://127.0.0.1:8501",
-        [sys.executable, "-m", "streamlit", "run", "dashboards/app.py", "--server.address", "127.0.0.1", "--server.port", "8501"],
-    ),
-    "dagster": (
-        "Dagster 界面与守护进程 http://127.0.0.1:3000",
-        [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1", "-p", "3000"],
-    ),
-    "api": (
-        "运营接口 (FastAPI) http://127.0.0.1:8000/docs",
-        [sys.executable, "-m", "uvicorn", "operational.app:app", "--host", "127.0.0.1", "--port", "8000"],
-    ),
-}
+def _port(name: str, default: int) -> str:
+    return os.environ.get(name) or str(default)
+
+
+def _services() -> dict[str, tuple[str, list[str]]]:
+    """Label and command of each service; ports from HEALTHOPS_{DASHBOARD,DAGSTER,API}_PORT."""
+    dashboard, dagster, api = (
+        _port("HEALTHOPS_DASHBOARD_PORT", 8501),
+        _port("HEALTHOPS_DAGSTER_PORT", 3000),
+        _port("HEALTHOPS_API_PORT", 8000),
+    )
+    python = sys.executable
+    return {
+        "dashboard": (
+            f"大屏 (Streamlit)   http://127.0.0.1:{dashboard}",
+            [python, "-m", "streamlit", "run", "dashboards/app.py", "--server.address", "127.0.0.1",
+             "--server.port", dashboard],
+        ),
+        "dagster": (
+            f"Dagster 界面与守护进程 http://127.0.0.1:{dagster}",
+            [python, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1", "-p", dagster],
+        ),
+        "api": (
+            f"运营接口 (FastAPI) http://127.0.0.1:{api}/docs",
+            [python, "-m", "uvicorn", "operational.app:app", "--host", "127.0.0.1", "--port", api],
+        ),
+    }
+
+
+SERVICE_NAMES = ("dashboard", "dagster", "api")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def serve_all(names: list[str], *, console: Console) -> int:
     """Start ``names``, print their URLs, wait; on Ctrl-C (or one dying) stop the rest. Returns an exit code."""
+    # Explicit handlers: a shell starting us in the background leaves SIGINT ignored, and a
+    # supervisor stops us with SIGTERM or SIGHUP; every one of them must stop the services.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
     ensure_dagster_home()
     if "dagster" in names:
         ensure_dbt_manifest()
     children: dict[str, subprocess.Popen] = {}
+    services = _services()
     for name in names:
-        label, command = SERVICES[name]
+        label, command = services[name]
         # Own process group: Ctrl-C reaches us once, and we stop each service with its children.
         children[name] = subprocess.Popen(command, cwd=REPO_ROOT, env=os.environ.copy(), start_new_session=True)
         console.print(f"[green]已启动[/green] {label}")
@@ -53,6 +78,8 @@ def serve_all(names: list[str], *, console: Console) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        # A second Ctrl-C while stopping must not leave orphans behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         _stop(children, console)
     return exit_code
 

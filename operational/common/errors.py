@@ -26,10 +26,25 @@ class DomainError(Exception):
     code = "bad_request"
     default_message = "请求有误"
 
-    def __init__(self, message: str | None = None, *, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.message = message or self.default_message
         self.details = details
+        self.headers = headers
         super().__init__(self.message)
+
+
+class Unauthorized(DomainError):
+    """The caller has not signed in, or the session or key is no longer valid."""
+
+    status_code = 401
+    code = "unauthorized"
+    default_message = "请先登录"
 
 
 class NotFound(DomainError):
@@ -62,6 +77,14 @@ class InvalidRequest(DomainError):
     status_code = 422
     code = "invalid_request"
     default_message = "请求参数不合法"
+
+
+class TooManyRequests(DomainError):
+    """The caller exceeded a rate limit; ``Retry-After`` says when to try again."""
+
+    status_code = 429
+    code = "too_many_requests"
+    default_message = "请求过于频繁，请稍后重试"
 
 
 class ServiceUnavailable(DomainError):
@@ -103,7 +126,7 @@ _HTTP_MESSAGES = {
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return error_response(request, exc.status_code, exc.code, exc.message, exc.details)
+    return error_response(request, exc.status_code, exc.code, exc.message, exc.details, headers=exc.headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -81,7 +81,7 @@ def list_indicators(
 def read_indicator_values(
     code: Annotated[str, Path(description="指标编码，如 ITS.PRE.appointments_today")],
     scope: CallerScope,
-    grain: Annotated[Grain, Query(description="统计粒度")] = Grain.day,
+    grain: Annotated[Grain | None, Query(description="统计粒度；不填为该指标的首选粒度")] = None,
     start: Annotated[dt.date | None, Query(description="统计期开始日期下限（含）")] = None,
     end: Annotated[dt.date | None, Query(description="统计期开始日期上限（含）")] = None,
     institution_code: Annotated[

@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Annotated
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _as_shanghai(value: dt.datetime) -> dt.datetime:
+    """Warehouse timestamps are naive UTC; the API shows them with their offset, in Shanghai time."""
+    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return aware.astimezone(SHANGHAI)
+
+
+ShanghaiDatetime = Annotated[dt.datetime, AfterValidator(_as_shanghai)]
 
 
 class Grain(StrEnum):
@@ -31,7 +44,7 @@ class ReadyPublic(BaseModel):
 
     status: str = Field(description="ready 表示数据仓库可读")
     latest_period: dt.date | None = Field(description="数据仓库中最新的日数据日期")
-    computed_at: dt.datetime | None = Field(description="数据仓库最近一次计算时间")
+    computed_at: ShanghaiDatetime | None = Field(description="数据仓库最近一次计算时间")
 
 
 class IndicatorPublic(BaseModel):
@@ -62,7 +75,7 @@ class IndicatorValuePublic(BaseModel):
     value: float = Field(description="指标值")
     numerator: float | None = Field(description="比率类指标的分子")
     denominator: float | None = Field(description="比率类指标的分母")
-    computed_at: dt.datetime = Field(description="计算时间")
+    computed_at: ShanghaiDatetime = Field(description="计算时间")
 
 
 class IndicatorValuesPublic(BaseModel):

@@ -67,15 +67,19 @@ def _clean(value: Any) -> Any:
 def read_indicator_values(
     *,
     code: str,
-    grain: Grain,
+    grain: Grain | None,
     scope: Scope,
     start: dt.date | None = None,
     end: dt.date | None = None,
     institution_code: str | None = None,
     dimension: str | None = None,
 ) -> IndicatorValuesPublic:
-    """Stored values of one indicator at one grain (district rows unless ``institution_code``)."""
+    """Stored values of one indicator at one grain (district rows unless ``institution_code``).
+
+    Without a grain, the indicator's first catalog grain (its natural one) is used.
+    """
     indicator = get_indicator(code=code)
+    grain = grain or Grain(indicator.grains[0])
     if grain.value not in indicator.grains:
         allowed = "、".join(indicator.grains)
         raise InvalidRequest(f"指标 {code} 不支持粒度 {grain.value}，可选：{allowed}")

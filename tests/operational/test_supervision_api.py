@@ -142,3 +142,15 @@ def test_openapi_docs_describe_endpoints_in_chinese(client: TestClient) -> None:
     assert values["summary"] == "指标取值"
     assert "数据仓库" in values["description"]
     assert client.get("/docs").status_code == 200
+
+
+def test_values_without_grain_use_the_indicators_natural_grain(client: TestClient, filled_warehouse: Path) -> None:
+    response = client.get("/api/v1/indicators/PUB.USERS.verified_cumulative/values", params={"dimension": "gender"})
+    assert response.status_code == 200
+    assert response.json()["grain"] == "cumulative"
+    assert {item["member"] for item in response.json()["items"]} == {"男", "女"}
+
+
+def test_computation_times_carry_the_shanghai_offset(client: TestClient, filled_warehouse: Path) -> None:
+    items = client.get(VALUES, params={"grain": "day"}).json()["items"]
+    assert items and all(item["computed_at"].endswith("+08:00") for item in items)

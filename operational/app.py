@@ -9,8 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from operational.common import db
-
-from operational.common.errors import register_error_handlers
+from operational.common.errors import COMMON_ERROR_RESPONSES, register_error_handlers
 from operational.common.request_id import RequestIdMiddleware
 from operational.supervision.endpoints import router as supervision_router
 
@@ -37,6 +36,7 @@ def create_app() -> FastAPI:
         title="静安区互联网运营监管平台 API",
         description=DESCRIPTION,
         version="0.1.0",
+        responses=COMMON_ERROR_RESPONSES,
         openapi_tags=[
             {"name": "运行状态", "description": "存活与就绪检查"},
             {"name": "监管指标", "description": "指标目录与指标取值"},

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from operational.common.request_id import HEADER, request_id_of
@@ -149,6 +150,36 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     logger.error("unhandled error (request %s)", request_id_of(request.scope), exc_info=exc)
     return error_response(request, 500, "internal_error", "服务器内部错误，请联系管理员")
+
+
+class ErrorBody(BaseModel):
+    """错误响应"""
+
+    code: str = Field(description="错误类别的英文标识，供程序判断，如 not_found、permission_denied")
+    message: str = Field(description="中文错误说明，可直接展示给用户")
+    request_id: str | None = Field(description="请求编号，与响应头 X-Request-ID 相同，排查问题时请提供")
+    details: dict[str, Any] | None = Field(default=None, description="补充信息，如不合法的字段列表")
+
+
+def error_doc(description: str) -> dict[str, Any]:
+    """An OpenAPI response entry for an error of the common shape, with a Chinese description."""
+    return {"model": ErrorBody, "description": description}
+
+
+# Documented on every operation: the one error shape, whichever layer (firewall, auth, service,
+# validation) produced it. Declaring 422 here also replaces FastAPI's own validation-error schema,
+# which this service never returns.
+COMMON_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: error_doc("请求有误"),
+    401: error_doc("未登录、登录已过期或凭证无效"),
+    403: error_doc("无权访问，或请求被安全策略拦截"),
+    404: error_doc("资源不存在"),
+    413: error_doc("请求体超过大小限制"),
+    422: error_doc("请求参数不合法"),
+    429: error_doc("请求过于频繁，请稍后重试"),
+    500: error_doc("服务器内部错误"),
+    503: error_doc("服务暂不可用"),
+}
 
 
 def register_error_handlers(app: FastAPI) -> None:

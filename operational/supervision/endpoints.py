@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from operational.common.errors import error_doc
 from operational.supervision import service
 from operational.supervision.schemas import (
     Grain,
@@ -51,7 +52,7 @@ def read_health() -> HealthPublic:
     response_model=ReadyPublic,
     tags=["运行状态"],
     summary="就绪检查",
-    responses={503: {"description": "数据仓库尚未生成或不可读"}},
+    responses={503: error_doc("数据仓库尚未生成或不可读")},
 )
 def read_ready(scope: CallerScope) -> ReadyPublic:
     """数据仓库存在且可读时返回 ready 及数据最新日期；否则返回 503 及中文原因。"""
@@ -72,10 +73,10 @@ def list_indicators(
     tags=["监管指标"],
     summary="指标取值",
     responses={
-        403: {"description": "无权查看其他机构的数据"},
-        404: {"description": "指标不存在"},
-        422: {"description": "粒度、维度或日期不合法"},
-        503: {"description": "数据仓库尚未生成"},
+        403: error_doc("无权查看其他机构的数据"),
+        404: error_doc("指标不存在"),
+        422: error_doc("粒度、维度或日期不合法"),
+        503: error_doc("数据仓库尚未生成"),
     },
 )
 def read_indicator_values(

@@ -13,6 +13,7 @@ from rich.console import Console
 from pipelines.orchestrate import ensure_dagster_home, ensure_dbt_manifest
 from warehouse.paths import REPO_ROOT
 
+
 def _port(name: str, default: int) -> str:
     return os.environ.get(name) or str(default)
 
@@ -28,8 +29,17 @@ def _services() -> dict[str, tuple[str, list[str]]]:
     return {
         "dashboard": (
             f"大屏 (Streamlit)   http://127.0.0.1:{dashboard}",
-            [python, "-m", "streamlit", "run", "dashboards/app.py", "--server.address", "127.0.0.1",
-             "--server.port", dashboard],
+            [
+                python,
+                "-m",
+                "streamlit",
+                "run",
+                "dashboards/app.py",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                dashboard,
+            ],
         ),
         "dagster": (
             f"Dagster 界面与守护进程 http://127.0.0.1:{dagster}",
@@ -63,7 +73,9 @@ def serve_all(names: list[str], *, console: Console) -> int:
     for name in names:
         label, command = services[name]
         # Own process group: Ctrl-C reaches us once, and we stop each service with its children.
-        children[name] = subprocess.Popen(command, cwd=REPO_ROOT, env=os.environ.copy(), start_new_session=True)
+        children[name] = subprocess.Popen(
+            command, cwd=REPO_ROOT, env=os.environ.copy(), start_new_session=True
+        )
         console.print(f"[green]已启动[/green] {label}")
     console.print("按 Ctrl-C 停止全部服务")
     exit_code = 0

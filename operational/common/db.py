@@ -90,7 +90,7 @@ def get_session() -> Iterator[Session]:
         session.close()
 
 
-def alembic_config(url: str | None = None):  # noqa: ANN201 - alembic.config.Config, imported lazily
+def alembic_config(url: str | None = None):
     """The Alembic configuration for ``url`` (default: this process's database)."""
     from alembic.config import Config
 

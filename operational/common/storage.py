@@ -98,7 +98,12 @@ class ObjectStore:
         obstore.put(self._store, validate_key(key), data, attributes=self._attributes(content_type))
 
     def put_file(
-        self, key: str, source: Path | IO[bytes], *, content_type: str | None = None, chunk_size: int = 8 << 20
+        self,
+        key: str,
+        source: Path | IO[bytes],
+        *,
+        content_type: str | None = None,
+        chunk_size: int = 8 << 20,
     ) -> None:
         """Stream a local file (a path or a binary file object) to ``key``, in chunks (multipart on S3)."""
         obstore.put(

@@ -144,8 +144,12 @@ def test_openapi_docs_describe_endpoints_in_chinese(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
 
 
-def test_values_without_grain_use_the_indicators_natural_grain(client: TestClient, filled_warehouse: Path) -> None:
-    response = client.get("/api/v1/indicators/PUB.USERS.verified_cumulative/values", params={"dimension": "gender"})
+def test_values_without_grain_use_the_indicators_natural_grain(
+    client: TestClient, filled_warehouse: Path
+) -> None:
+    response = client.get(
+        "/api/v1/indicators/PUB.USERS.verified_cumulative/values", params={"dimension": "gender"}
+    )
     assert response.status_code == 200
     assert response.json()["grain"] == "cumulative"
     assert {item["member"] for item in response.json()["items"]} == {"男", "女"}

@@ -46,11 +46,18 @@ def _alive(pid: int) -> bool:
 def test_a_stop_signal_stops_the_api_and_its_workers(tmp_path: Path, stop_signal: signal.Signals) -> None:
     port = _free_port()
     with temporary_database(tmp_path) as database_url:
-        env = {**os.environ, "HEALTHOPS_API_PORT": str(port), "HEALTHOPS_VAR": str(tmp_path / "var"),
-               "DATABASE_URL": database_url}
+        env = {
+            **os.environ,
+            "HEALTHOPS_API_PORT": str(port),
+            "HEALTHOPS_VAR": str(tmp_path / "var"),
+            "DATABASE_URL": database_url,
+        }
         serve = subprocess.Popen(
             [sys.executable, "-c", "from pipelines.cli import app; app()", "serve", "--only", "api"],
-            cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             # As a background job of a non-interactive shell: SIGINT starts out ignored.
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
         )
@@ -59,7 +66,9 @@ def test_a_stop_signal_stops_the_api_and_its_workers(tmp_path: Path, stop_signal
             assert health.status_code == 200
             uvicorn_pids = subprocess.run(
                 ["pgrep", "-f", f"uvicorn operational.app:app --host 127.0.0.1 --port {port}"],
-                capture_output=True, text=True, check=False,
+                capture_output=True,
+                text=True,
+                check=False,
             ).stdout.split()
             assert uvicorn_pids
             serve.send_signal(stop_signal)

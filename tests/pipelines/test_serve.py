@@ -52,14 +52,18 @@ def test_a_stop_signal_stops_the_api_and_its_workers(tmp_path: Path, stop_signal
             "HEALTHOPS_VAR": str(tmp_path / "var"),
             "DATABASE_URL": database_url,
         }
+        # As a background job of a non-interactive shell: SIGINT starts out ignored (trap '' INT).
         serve = subprocess.Popen(
-            [sys.executable, "-c", "from pipelines.cli import app; app()", "serve", "--only", "api"],
+            [
+                "/bin/sh",
+                "-c",
+                'trap "" INT; exec "$0" -c "from pipelines.cli import app; app()" serve --only api',
+                sys.executable,
+            ],
             cwd=REPO_ROOT,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            # As a background job of a non-interactive shell: SIGINT starts out ignored.
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
         )
         try:
             health = _wait_for(f"http://127.0.0.1:{port}/api/v1/health", timeout=60)

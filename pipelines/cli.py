@@ -18,11 +18,14 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from operational.audit.cli import audit_app
+
 app = typer.Typer(
     help="静安区互联网运营监管平台命令行工具 (Jing'an Internet operations supervision platform).",
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(audit_app, name="audit", help="审计日志：校验、签署检查点、导出、清理 (audit log).")
 console = Console()
 
 

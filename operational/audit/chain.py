@@ -103,10 +103,13 @@ def normalize_details(details: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def normalize_text(value: str | None, max_length: int) -> str | None:
-    """A text field as stored: NULs dropped, cut to the column's length."""
+    """A text field as stored: NULs dropped, cut to the column's length; empty means None.
+
+    (So that an empty CSV cell is unambiguous: it always was a null.)
+    """
     if value is None:
         return None
-    return value.replace("\x00", "")[:max_length]
+    return value.replace("\x00", "")[:max_length] or None
 
 
 def normalize_ip(value: str | None) -> str | None:

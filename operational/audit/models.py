@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Index, LargeBinary, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Index, LargeBinary, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -51,4 +51,7 @@ class AuditCheckpoint(Base):
     signature: Mapped[bytes] = mapped_column(LargeBinary)
     public_key_fingerprint: Mapped[str] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_audit_checkpoints_up_to_seq", "up_to_seq"),)
+    __table_args__ = (
+        CheckConstraint("kind IN ('periodic', 'purge')", name="kind"),
+        Index("ix_audit_checkpoints_up_to_seq", "up_to_seq"),
+    )

@@ -99,13 +99,19 @@ def bench_pipeline(scale: float, repeats: int, suffix: str) -> None:
             summary = run_pipeline()
             timings.append(time.perf_counter() - started)
             if not summary.success:
-                raise SystemExit(f"pipeline failed: {[(s.name, s.error, s.failed_checks) for s in summary.steps]}")
+                raise SystemExit(
+                    f"pipeline failed: {[(s.name, s.error, s.failed_checks) for s in summary.steps]}"
+                )
     print(f"pipeline_30_days_s{suffix}: {statistics.median(timings):.1f} s", flush=True)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="smaller sizes, same figure names, about a minute")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="smaller sizes, same figure names, about a minute"
+    )
     args = parser.parse_args()
     if args.quick:
         bench_ingest(scale=0.05, days=2, repeats=3, suffix="")

@@ -18,6 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from operational.accounts.cli import app as accounts_app
 from operational.audit.cli import audit_app
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(accounts_app, name="accounts", help="账号：创建超级管理员等 (staff accounts).")
 app.add_typer(audit_app, name="audit", help="审计日志：校验、签署检查点、导出、清理 (audit log).")
 console = Console()
 
@@ -38,13 +40,20 @@ def simulate(
     start: Annotated[
         str | None, typer.Option(help="First simulated day (YYYY-MM-DD). Default: DAYS days before today.")
     ] = None,
-    days: Annotated[int, typer.Option(min=1, help="Number of days to simulate (ends yesterday by default).")] = 60,
+    days: Annotated[
+        int, typer.Option(min=1, help="Number of days to simulate (ends yesterday by default).")
+    ] = 60,
     scale: Annotated[
         float, typer.Option(min=0.001, help="Volume: 1.0 ≈ 25,000 registrations and 40,000 app opens a day.")
     ] = 0.1,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives byte-identical sources.")] = 42,
     defect_rate: Annotated[
-        float, typer.Option(min=0.0, max=0.5, help="Share of records given real-world defects (malformed, duplicate, late correction).")
+        float,
+        typer.Option(
+            min=0.0,
+            max=0.5,
+            help="Share of records given real-world defects (malformed, duplicate, late correction).",
+        ),
     ] = 0.01,
 ) -> None:
     """Simulate the district's 26 institutions and the 健康静安 feed: writes sources under var/sources/ and the truth under var/sim/truth/."""
@@ -52,7 +61,12 @@ def simulate(
 
     first = dt.date.fromisoformat(start) if start else _default_start(days)
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
     ) as progress:
         tasks: dict[str, int] = {}
 
@@ -61,7 +75,9 @@ def simulate(
                 tasks[stage] = progress.add_task(stage, total=total)
             progress.update(tasks[stage], completed=done, total=total)
 
-        summary = run_simulation(start=first, days=days, scale=scale, seed=seed, defect_rate=defect_rate, progress=report)
+        summary = run_simulation(
+            start=first, days=days, scale=scale, seed=seed, defect_rate=defect_rate, progress=report
+        )
     console.print(f"[green]模拟完成[/green] {first} 起 {days} 天, 规模 {scale}, 种子 {seed}")
     console.print(summary)
 
@@ -76,7 +92,9 @@ def pipeline(
     from pipelines.orchestrate import run_pipeline
 
     day = dt.date.fromisoformat(partition) if partition else None
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as progress:
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+    ) as progress:
         task = progress.add_task("准备 dbt 项目与 Dagster 实例", total=None)
         summary = run_pipeline(partition=day, on_step=lambda text: progress.update(task, description=text))
     _print_summary(summary)
@@ -98,7 +116,12 @@ def _print_summary(summary) -> None:
         details += [f"[red]未通过[/red] {name}" for name in step.failed_checks]
         if step.error:
             details.append(f"[red]错误[/red] {step.error}")
-        table.add_row(step.name, "[green]成功[/green]" if step.success else "[red]失败[/red]", f"{step.seconds:.1f}", "\n".join(details))
+        table.add_row(
+            step.name,
+            "[green]成功[/green]" if step.success else "[red]失败[/red]",
+            f"{step.seconds:.1f}",
+            "\n".join(details),
+        )
     console.print(table)
 
 

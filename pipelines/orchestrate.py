@@ -42,14 +42,19 @@ def ensure_dbt_manifest() -> Path:
     project = dbt_project_dir()
     manifest = project / "target" / "manifest.json"
     inputs = [project / "dbt_project.yml", project / "profiles.yml"]
-    newest = max([_newest_mtime(project / d) for d in ("models", "macros", "seeds", "tests")] + [p.stat().st_mtime for p in inputs if p.exists()])
+    newest = max(
+        [_newest_mtime(project / d) for d in ("models", "macros", "seeds", "tests")]
+        + [p.stat().st_mtime for p in inputs if p.exists()]
+    )
     if not manifest.exists() or manifest.stat().st_mtime < newest:
         from dbt.cli.main import dbtRunner
 
         from pipelines.defs.warehouse.build_file import dbt_environment
 
         os.environ.update(dbt_environment())
-        result = dbtRunner().invoke(["parse", "--project-dir", str(project), "--profiles-dir", str(project), "--quiet"])
+        result = dbtRunner().invoke(
+            ["parse", "--project-dir", str(project), "--profiles-dir", str(project), "--quiet"]
+        )
         if not result.success:
             raise RuntimeError(f"dbt parse failed: {result.exception}")
     return manifest
@@ -110,7 +115,9 @@ def _outcome(name: str, result, started: float) -> StepOutcome:
                 if evaluation.severity.value == "ERROR":
                     outcome.success = False
         elif event.event_type_value == "STEP_FAILURE":
-            outcome.error = str(event.event_specific_data.error.message if event.event_specific_data else event.message)
+            outcome.error = str(
+                event.event_specific_data.error.message if event.event_specific_data else event.message
+            )
     return outcome
 
 
@@ -138,7 +145,9 @@ def run_pipeline(
             )
         else:
             tags = {RANGE_START_TAG: days[0].isoformat(), RANGE_END_TAG: days[-1].isoformat()}
-            result = job.execute_in_process(run_config=QUIET, instance=instance, tags=tags, raise_on_error=False)
+            result = job.execute_in_process(
+                run_config=QUIET, instance=instance, tags=tags, raise_on_error=False
+            )
         steps.append(_outcome("数据收取与落地", result, started))
     if on_step:
         on_step("dbt 构建数据仓库、计算指标并运行质量检查")

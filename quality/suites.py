@@ -45,7 +45,9 @@ def _person_masked() -> list:
     return [
         gx.expectations.ExpectColumnValuesToMatchRegex(column="patient_key", regex=PATIENT_KEY),
         gx.expectations.ExpectColumnValuesToMatchRegex(column="patient_phone_masked", regex=MASKED_PHONE),
-        gx.expectations.ExpectColumnValuesToMatchRegex(column="patient_id_number_masked", regex=MASKED_ID_NUMBER),
+        gx.expectations.ExpectColumnValuesToMatchRegex(
+            column="patient_id_number_masked", regex=MASKED_ID_NUMBER
+        ),
         gx.expectations.ExpectColumnValuesToBeInSet(column="gender", value_set=["男", "女"]),
     ]
 
@@ -75,15 +77,37 @@ def _registration_values() -> list:
 def _his_suites(source: str) -> list[Suite]:
     suites = []
     for entity, key_columns, values in (
-        ("appointments", ("appointment_id", "institution_code", "record_version_at", "created_at", "slot_start_at"), _appointment_values),
-        ("registrations", ("registration_id", "institution_code", "record_version_at", "registered_at"), _registration_values),
+        (
+            "appointments",
+            ("appointment_id", "institution_code", "record_version_at", "created_at", "slot_start_at"),
+            _appointment_values,
+        ),
+        (
+            "registrations",
+            ("registration_id", "institution_code", "record_version_at", "registered_at"),
+            _registration_values,
+        ),
     ):
         model = f"stg_{source}__{entity}"
-        where = dict(table=f"staging.{model}", asset_key=("staging", source, model))
-        suites.append(Suite(f"{model}_keys", severity="ERROR", description=f"{model}: 主键与时间不可为空",
-                            expectations=lambda k=key_columns: _not_null(*k), **where))
-        suites.append(Suite(f"{model}_values", severity="WARN", description=f"{model}: 代码取值、金额与时间合理，个人信息已脱敏",
-                            expectations=values, **where))
+        where = {"table": f"staging.{model}", "asset_key": ("staging", source, model)}
+        suites.append(
+            Suite(
+                f"{model}_keys",
+                severity="ERROR",
+                description=f"{model}: 主键与时间不可为空",
+                expectations=lambda k=key_columns: _not_null(*k),
+                **where,
+            )
+        )
+        suites.append(
+            Suite(
+                f"{model}_values",
+                severity="WARN",
+                description=f"{model}: 代码取值、金额与时间合理，个人信息已脱敏",
+                expectations=values,
+                **where,
+            )
+        )
     return suites
 
 
@@ -95,12 +119,26 @@ def _wechat_suites() -> list[Suite]:
         ("module_visits", ("event_id", "user_id", "visited_at"), _module_values),
     ):
         model = f"stg_wechat__{entity}"
-        where = dict(table=f"staging.{model}", asset_key=("staging", "wechat", model))
-        suites.append(Suite(f"{model}_keys", severity="ERROR", description=f"{model}: 主键与时间不可为空",
-                            expectations=lambda k=keys: _not_null(*k), **where))
+        where = {"table": f"staging.{model}", "asset_key": ("staging", "wechat", model)}
+        suites.append(
+            Suite(
+                f"{model}_keys",
+                severity="ERROR",
+                description=f"{model}: 主键与时间不可为空",
+                expectations=lambda k=keys: _not_null(*k),
+                **where,
+            )
+        )
         if values is not None:
-            suites.append(Suite(f"{model}_values", severity="WARN", description=f"{model}: 代码取值合理",
-                                expectations=values, **where))
+            suites.append(
+                Suite(
+                    f"{model}_values",
+                    severity="WARN",
+                    description=f"{model}: 代码取值合理",
+                    expectations=values,
+                    **where,
+                )
+            )
     return suites
 
 
@@ -108,7 +146,9 @@ def _verify_values() -> list:
     import great_expectations as gx
 
     return [
-        gx.expectations.ExpectColumnValuesToBeInSet(column="verify_status", value_set=["none", "pending", "verified", "rejected"]),
+        gx.expectations.ExpectColumnValuesToBeInSet(
+            column="verify_status", value_set=["none", "pending", "verified", "rejected"]
+        ),
         gx.expectations.ExpectColumnValuesToBeInSet(column="verify_method", value_set=["auto", "manual"]),
     ]
 

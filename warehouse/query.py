@@ -12,6 +12,7 @@ values, never in a page.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,7 @@ OUT_OF_SCOPE_MESSAGE_ZH = "无权查看其他机构的数据"
 INSTITUTIONS_SEED = REPO_ROOT / "dbt" / "seeds" / "institutions.csv"
 
 # The rows one caller may see; inlined in every statement (parameters, never string formatting).
-_SCOPE_SQL = "($scope IS NULL OR v.institution_code = $scope)"
+_SCOPE_SQL = "($scope IS NULL OR list_contains($scope, v.institution_code))"
 _SERIES_SQL = f"""
     v.indicator_code = $code AND v.grain = $grain AND {_SCOPE_SQL}
     AND v.institution_code IS NOT DISTINCT FROM $institution
@@ -43,9 +44,9 @@ class OutOfScope(PermissionError):
 
 @dataclass(frozen=True)
 class Scope:
-    """Whose rows a caller may read: one institution, or the whole district (``None``)."""
+    """Whose rows a caller may read: some institutions, or the whole district (``None``)."""
 
-    institution_code: str | None = None
+    institution_codes: tuple[str, ...] | None = None
 
     @classmethod
     def district(cls) -> Scope:
@@ -55,16 +56,21 @@ class Scope:
     @classmethod
     def institution(cls, code: str) -> Scope:
         """Scope of an institution's managers: that institution's rows only."""
-        return cls(code)
+        return cls((code,))
+
+    @classmethod
+    def institutions(cls, codes: Iterable[str]) -> Scope:
+        """Scope of a user bound to several institutions: their rows only."""
+        return cls(tuple(sorted(set(codes))))
 
     @property
     def is_district(self) -> bool:
         """Whether this scope reads the whole district."""
-        return self.institution_code is None
+        return self.institution_codes is None
 
     def check(self, institution_code: str | None) -> None:
         """Raise :class:`OutOfScope` unless this scope may read ``institution_code`` (None = district)."""
-        if not self.is_district and institution_code != self.institution_code:
+        if not self.is_district and institution_code not in (self.institution_codes or ()):
             raise OutOfScope(OUT_OF_SCOPE_MESSAGE_ZH)
 
 
@@ -93,7 +99,7 @@ class Freshness:
 
 
 def _params(scope: Scope, **values: Any) -> dict[str, Any]:
-    params: dict[str, Any] = {"scope": scope.institution_code}
+    params: dict[str, Any] = {"scope": None if scope.is_district else list(scope.institution_codes or ())}
     params.update(values)
     return params
 
@@ -342,8 +348,8 @@ def data_freshness(*, scope: Scope) -> Freshness:
 
 def list_institutions(*, scope: Scope) -> pd.DataFrame:
     """The institutions a scope may see: ``institution_code, institution_name, short_name, …``."""
-    sql = """
-        SELECT * FROM institutions AS v WHERE ($scope IS NULL OR v.institution_code = $scope)
+    sql = f"""
+        SELECT * FROM institutions AS v WHERE {_SCOPE_SQL}
         ORDER BY v.institution_code
     """
     return _fetch_df(sql, _params(scope), institutions=True)

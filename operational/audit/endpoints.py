@@ -19,7 +19,7 @@ from operational.audit.service import MAX_PAGE_SIZE, list_events, record_event
 from operational.audit.verify import verify_chain
 from operational.common.db import get_session
 
-router = APIRouter(prefix="/audit", tags=["审计日志"])
+router = APIRouter(prefix="/api/v1/audit", tags=["审计日志"])
 
 DbSession = Annotated[Session, Depends(get_session)]
 Reader = Annotated[Principal, Depends(require_permission("audit.read"))]

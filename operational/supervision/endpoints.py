@@ -8,6 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from operational.accounts.dependencies import require_permission
+from operational.accounts.principal import Principal
 from operational.common.errors import error_doc
 from operational.supervision import service
 from operational.supervision.schemas import (
@@ -22,13 +24,14 @@ from warehouse.query import Scope
 router = APIRouter(prefix="/api/v1")
 
 
-def get_scope() -> Scope:
-    """The data scope of the caller.
+IndicatorReader = Annotated[Principal, Depends(require_permission("indicators.read"))]
 
-    Until sign-in lands in this API, every caller reads at district level, as the big screen does;
-    the security slice replaces this dependency with the signed-in user's institution scope.
-    """
-    return Scope.district()
+
+def get_scope(principal: IndicatorReader) -> Scope:
+    """The warehouse scope of the caller: the whole district, or the institutions they are bound to."""
+    if principal.institution_codes is None:
+        return Scope.district()
+    return Scope.institutions(principal.institution_codes)
 
 
 CallerScope = Annotated[Scope, Depends(get_scope)]
@@ -54,12 +57,18 @@ def read_health() -> HealthPublic:
     summary="就绪检查",
     responses={503: error_doc("数据仓库尚未生成或不可读")},
 )
-def read_ready(scope: CallerScope) -> ReadyPublic:
-    """数据仓库存在且可读时返回 ready 及数据最新日期；否则返回 503 及中文原因。"""
-    return service.check_ready(scope=scope)
+def read_ready() -> ReadyPublic:
+    """数据仓库存在且可读时返回 ready 及数据最新日期；否则返回 503 及中文原因。无需登录。"""
+    return service.check_ready(scope=Scope.district())
 
 
-@router.get("/indicators", response_model=list[IndicatorPublic], tags=["监管指标"], summary="指标目录")
+@router.get(
+    "/indicators",
+    response_model=list[IndicatorPublic],
+    tags=["监管指标"],
+    summary="指标目录",
+    dependencies=[Depends(require_permission("indicators.read"))],
+)
 def list_indicators(
     area: Annotated[str | None, Query(description="只返回该分析领域的指标，如 PUB、ITS")] = None,
 ) -> list[IndicatorPublic]:

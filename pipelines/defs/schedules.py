@@ -1,6 +1,5 @@
 """The nightly schedule: ingest yesterday's deliveries at 03:00 Shanghai time."""
 
-
 import datetime as dt
 
 import dagster as dg

@@ -1,6 +1,5 @@
 """Sensors: start ingestion when a source delivers new files, and rebuild the warehouse after ingestion."""
 
-
 import datetime as dt
 import hashlib
 import json
@@ -51,7 +50,10 @@ def pending_days(root: Path | None = None) -> dict[str, str]:
         if not _already_landed(source, inst, day, files):
             sizes = ",".join(f"{p.name}:{p.stat().st_size}" for p in files)
             waiting.setdefault(day, []).append(f"{source}/{inst}/{sizes}")
-    return {day: hashlib.sha1("|".join(sorted(parts)).encode()).hexdigest()[:16] for day, parts in sorted(waiting.items())}
+    return {
+        day: hashlib.sha1("|".join(sorted(parts)).encode()).hexdigest()[:16]
+        for day, parts in sorted(waiting.items())
+    }
 
 
 @dg.sensor(job=sources_ingest_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)

@@ -44,7 +44,9 @@ class ParseResult:
     def add(self, entity: str, row: dict) -> None:
         self.rows.setdefault(entity, []).append(row)
 
-    def quarantine(self, *, source_file: str, source_position: int, entity: str, reason: str, raw: str = "") -> None:
+    def quarantine(
+        self, *, source_file: str, source_position: int, entity: str, reason: str, raw: str = ""
+    ) -> None:
         self.quarantined.append(QuarantinedRecord(source_file, source_position, entity, reason, raw))
 
 
@@ -52,10 +54,14 @@ def to_frame(rows: list[dict], schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """Rows as a DataFrame with exactly ``schema``'s columns (missing keys become NULL)."""
     if not rows:
         return pl.DataFrame(schema=schema)
-    return pl.DataFrame([{name: row.get(name) for name in schema} for row in rows], schema=schema, orient="row")
+    return pl.DataFrame(
+        [{name: row.get(name) for name in schema} for row in rows], schema=schema, orient="row"
+    )
 
 
-def partition_dir(layer: str, source: str, entity: str | None, institution_code: str | None, day: dt.date) -> Path:
+def partition_dir(
+    layer: str, source: str, entity: str | None, institution_code: str | None, day: dt.date
+) -> Path:
     parts = [lake_dir(), layer, source] + ([entity] if entity else [])
     parts += [f"institution_code={institution_code or DISTRICT}", f"partition_date={day.isoformat()}"]
     return Path(*parts)
@@ -95,6 +101,9 @@ def write_result(
         }
         for q in result.quarantined
     ]
-    _write_atomically(to_frame(quarantine_rows, QUARANTINE), partition_dir("quarantine", source, None, institution_code, day))
+    _write_atomically(
+        to_frame(quarantine_rows, QUARANTINE),
+        partition_dir("quarantine", source, None, institution_code, day),
+    )
     counts["quarantined"] = len(quarantine_rows)
     return counts

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
@@ -25,6 +24,7 @@ from operational.app import create_app
 from operational.common import db
 from operational.common.settings import get_settings
 from tests.operational.postgres import temporary_database
+from tests.operational.staff import signed_in_headers
 from tests.warehouse.warehouse_factory import WarehouseBuilder
 
 
@@ -52,10 +52,25 @@ def filled_warehouse(warehouse_file: Path) -> Path:
 
 
 @pytest.fixture
-def client(database_url: str) -> Iterator[TestClient]:
-    """A client of a freshly built app."""
-    with TestClient(create_app()) as test_client:
-        yield test_client
+def client(api: TestClient, db_session: Session) -> TestClient:
+    """A client signed in as a 区卫健委管理员 (district-wide indicator reader)."""
+    api.headers.update(signed_in_headers(db_session, "district_reader", ("区卫健委管理员", None)))
+    return api
+
+
+@pytest.fixture(scope="session", autouse=True)
+def operational_var(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Runtime state (keys, objects) of the operational tests in a throw-away folder, not the repo's var/."""
+    path = tmp_path_factory.mktemp("operational-var")
+    previous = os.environ.get("HEALTHOPS_VAR")
+    os.environ["HEALTHOPS_VAR"] = str(path)
+    get_settings.cache_clear()
+    yield path
+    if previous is None:
+        os.environ.pop("HEALTHOPS_VAR", None)
+    else:
+        os.environ["HEALTHOPS_VAR"] = previous
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -101,7 +116,7 @@ def api(db_session: Session) -> Iterator[TestClient]:
         yield db_session
         db_session.commit()
 
-    app = create_app()
+    app = create_app(bootstrap_admin=False)
     app.dependency_overrides[db.get_session] = same_session
     with TestClient(app, client=("127.0.0.1", 50000)) as test_client:
         yield test_client

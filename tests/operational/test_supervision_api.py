@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from operational.app import create_app
-from operational.supervision.endpoints import get_scope
+from tests.operational.staff import signed_in_headers
 from warehouse.connection import MISSING_MESSAGE_ZH
-from warehouse.query import Scope
 
 VALUES = "/api/v1/indicators/ITS.PRE.appointments_today/values"
 
@@ -107,13 +107,39 @@ def test_bad_parameters_are_422_in_chinese(
     assert body["request_id"]
 
 
-def test_institution_scoped_caller_gets_403_for_another_institution(filled_warehouse: Path) -> None:
-    app = create_app()
-    app.dependency_overrides[get_scope] = lambda: Scope.institution("JA02")
-    with TestClient(app) as scoped:
-        response = scoped.get(VALUES, params={"institution_code": "JA01"})
+def test_institution_scoped_caller_gets_403_for_another_institution(
+    api: TestClient, db_session: Session, filled_warehouse: Path
+) -> None:
+    doctor = signed_in_headers(db_session, "ja02_doctor", ("医生", "JA02"))
+    response = api.get(VALUES, params={"institution_code": "JA01"}, headers=doctor)
     assert response.status_code == 403
     assert response.json()["message"] == "无权查看其他机构的数据"
+
+
+def test_institution_scoped_caller_never_reads_the_district_total(
+    api: TestClient, db_session: Session, filled_warehouse: Path
+) -> None:
+    doctor = signed_in_headers(db_session, "ja01_doctor", ("医生", "JA01"))
+    assert api.get(VALUES, headers=doctor).status_code == 403
+    own = api.get(VALUES, params={"institution_code": "JA01"}, headers=doctor)
+    assert own.status_code == 200
+    assert [item["value"] for item in own.json()["items"]] == [10, 11, 12]
+
+
+def test_indicator_reads_need_a_signed_in_caller(api: TestClient, filled_warehouse: Path) -> None:
+    for path in ("/api/v1/indicators", VALUES):
+        response = api.get(path)
+        assert response.status_code == 401
+        assert response.json()["message"]
+
+
+def test_a_role_without_the_indicator_permission_is_refused(
+    api: TestClient, db_session: Session, filled_warehouse: Path
+) -> None:
+    records_clerk = signed_in_headers(db_session, "ja01_records", ("病案室", "JA01"))
+    response = api.get("/api/v1/indicators", headers=records_clerk)
+    assert response.status_code == 403
+    assert "indicators.read" in response.json()["message"]
 
 
 def test_unexpected_errors_are_500_in_chinese_with_request_id(filled_warehouse: Path) -> None:

@@ -20,12 +20,19 @@ def _warehouse_values(district) -> pl.DataFrame:
             "select indicator_code, grain, period_start, institution_code, dimension, member, value, numerator, denominator "
             "from indicators.indicator_values"
         ).pl()
-    return frame.filter(pl.col("indicator_code").str.starts_with("PUB.") | pl.col("indicator_code").str.starts_with("ITS."))
+    return frame.filter(
+        pl.col("indicator_code").str.starts_with("PUB.") | pl.col("indicator_code").str.starts_with("ITS.")
+    )
 
 
 def test_pipeline_succeeds_on_every_step(district):
     assert district.summary.success, [(s.name, s.error, s.failed_checks) for s in district.summary.steps]
-    landed = {key: meta["rows"] for step in district.summary.steps for key, meta in step.metadata.items() if "rows" in meta}
+    landed = {
+        key: meta["rows"]
+        for step in district.summary.steps
+        for key, meta in step.metadata.items()
+        if "rows" in meta
+    }
     for source in ("his_a", "his_b", "his_c", "his_d"):
         assert landed[f"landing/{source}/appointments"] > 0
         assert landed[f"landing/{source}/registrations"] > 0
@@ -35,7 +42,9 @@ def test_pipeline_succeeds_on_every_step(district):
 def test_every_foundation_indicator_equals_the_truth(district):
     actual = _warehouse_values(district)
     expected = expected_indicator_values(district.truth, data_start=district.start, as_of=district.end)
-    expected = expected.filter(pl.col("indicator_code").str.starts_with("PUB.") | pl.col("indicator_code").str.starts_with("ITS."))
+    expected = expected.filter(
+        pl.col("indicator_code").str.starts_with("PUB.") | pl.col("indicator_code").str.starts_with("ITS.")
+    )
     assert set(expected["indicator_code"]) == set(actual["indicator_code"])
     joined = expected.join(actual, on=KEY, how="full", suffix="_warehouse", nulls_equal=True, coalesce=True)
     missing = joined.filter(pl.col("value_warehouse").is_null())
@@ -68,10 +77,14 @@ def test_rerunning_a_partition_gives_identical_indicators(district, monkeypatch)
 
 def test_no_plaintext_identity_in_the_lake(district):
     patients = pl.read_parquet(district.truth / "patients.parquet").head(300)
-    needles = set(patients["id_number"]) | set(patients["phone"]) | {n for n in patients["name"] if len(n) >= 3}
+    needles = (
+        set(patients["id_number"]) | set(patients["phone"]) | {n for n in patients["name"] if len(n) >= 3}
+    )
     lake = district.var / "lake"
     with duckdb.connect() as con:
-        landed = con.sql(f"select * from read_parquet('{lake}/landing/*/*/*/*/data.parquet', union_by_name = true)").pl()
+        landed = con.sql(
+            f"select * from read_parquet('{lake}/landing/*/*/*/*/data.parquet', union_by_name = true)"
+        ).pl()
     staff = {"doctor_name", "department_name"}  # the public roster; a doctor may share a patient's name
     columns = [c for c in landed.columns if landed[c].dtype == pl.Utf8 and c not in staff]
     text = "\n".join(landed[c].fill_null("").str.join("\n").item() for c in columns)

@@ -154,3 +154,14 @@ def test_each_query_sees_a_replaced_warehouse_file(small_warehouse: Path, tmp_pa
     fresh = WarehouseBuilder().add(APPTS, "day", dt.date(2025, 7, 1), 1).write(tmp_path / "next.duckdb")
     os.replace(fresh, small_warehouse)
     assert query.latest_period(APPTS, "day", scope=DISTRICT) == dt.date(2025, 7, 1)
+
+
+def test_a_scope_of_two_institutions_reads_both_and_nothing_else() -> None:
+    both = Scope.institutions(["JA02", "JA01"])
+    assert both.institution_codes == ("JA01", "JA02")
+    both.check("JA01")
+    both.check("JA02")
+    with pytest.raises(OutOfScope):
+        both.check("JA03")
+    with pytest.raises(OutOfScope):
+        both.check(None)

@@ -33,11 +33,41 @@ def _from_api(context: dg.AssetExecutionContext, code: str | None, day: dt.date)
 
 
 HIS_SPECS = [
-    SourceSpec("his_a", "his", "HIS 厂商 A (HL7 v2.5 批量文件)", HIS_ENTITIES, _codes("his_a"), _from_folder("his_a"), hl7.parse_files),
-    SourceSpec("his_b", "his", "HIS 厂商 B (FHIR R4 批量导出)", HIS_ENTITIES, _codes("his_b"), _from_folder("his_b"), fhir.parse_files),
-    SourceSpec("his_c", "his", "HIS 厂商 C (GBK CSV 日报)", HIS_ENTITIES, _codes("his_c"), _from_folder("his_c"), csv_gbk.parse_files),
     SourceSpec(
-        "his_d", "his", "HIS 厂商 D (分页 REST 接口)", HIS_ENTITIES, _codes("his_d"), _from_api, rest_json.parse_files,
+        "his_a",
+        "his",
+        "HIS 厂商 A (HL7 v2.5 批量文件)",
+        HIS_ENTITIES,
+        _codes("his_a"),
+        _from_folder("his_a"),
+        hl7.parse_files,
+    ),
+    SourceSpec(
+        "his_b",
+        "his",
+        "HIS 厂商 B (FHIR R4 批量导出)",
+        HIS_ENTITIES,
+        _codes("his_b"),
+        _from_folder("his_b"),
+        fhir.parse_files,
+    ),
+    SourceSpec(
+        "his_c",
+        "his",
+        "HIS 厂商 C (GBK CSV 日报)",
+        HIS_ENTITIES,
+        _codes("his_c"),
+        _from_folder("his_c"),
+        csv_gbk.parse_files,
+    ),
+    SourceSpec(
+        "his_d",
+        "his",
+        "HIS 厂商 D (分页 REST 接口)",
+        HIS_ENTITIES,
+        _codes("his_d"),
+        _from_api,
+        rest_json.parse_files,
         required_resource_keys=frozenset({"his_d_api"}),
     ),
 ]

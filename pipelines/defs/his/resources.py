@@ -1,6 +1,5 @@
 """Resources for reaching the hospitals' HIS."""
 
-
 import dagster as dg
 import httpx
 from pydantic import PrivateAttr

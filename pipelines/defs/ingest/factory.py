@@ -5,7 +5,6 @@ original bytes (``raw``), then parse, pseudonymize and land them as Parquet (``l
 bad records quarantined. A failure in one institution's data never stops the others.
 """
 
-
 import datetime as dt
 import multiprocessing
 import os
@@ -37,11 +36,13 @@ class SourceSpec:
     required_resource_keys: frozenset[str] = frozenset()
 
 
-def _safe_parse(spec: SourceSpec, files: Iterable[tuple[str, bytes]], code: str | None, day: dt.date) -> ParseResult:
+def _safe_parse(
+    spec: SourceSpec, files: Iterable[tuple[str, bytes]], code: str | None, day: dt.date
+) -> ParseResult:
     files = list(files)
     try:
         return spec.parse(files, institution_code=code, day=day)
-    except Exception as exc:  # an adapter bug on one institution's data must not stop the other 25
+    except Exception as exc:  # noqa: BLE001 - an adapter bug on one institution's data must not stop the other 25
         result = ParseResult()
         for position, (name, content) in enumerate(files):
             result.quarantine(
@@ -134,12 +135,19 @@ def build_ingest_assets(spec: SourceSpec) -> list[dg.AssetsDefinition]:
             for name, count in counts.items():
                 totals[name] += count
             if counts["quarantined"]:
-                per_institution[code or "district"] = per_institution.get(code or "district", 0) + counts["quarantined"]
+                per_institution[code or "district"] = (
+                    per_institution.get(code or "district", 0) + counts["quarantined"]
+                )
         for entity in spec.entities:
-            yield dg.MaterializeResult(asset_key=["landing", spec.source, entity], metadata={"rows": totals[entity]})
+            yield dg.MaterializeResult(
+                asset_key=["landing", spec.source, entity], metadata={"rows": totals[entity]}
+            )
         yield dg.MaterializeResult(
             asset_key=quarantine_key,
-            metadata={"rows": totals["quarantined"], "by_institution": dg.MetadataValue.json(per_institution)},
+            metadata={
+                "rows": totals["quarantined"],
+                "by_institution": dg.MetadataValue.json(per_institution),
+            },
         )
 
     return [raw_files, landing]

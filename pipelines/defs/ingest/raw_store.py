@@ -26,7 +26,9 @@ def raw_dir(source: str, institution_code: str | None, day: dt.date) -> Path:
     return partition_dir("raw", source, None, institution_code, day)
 
 
-def store_raw(source: str, institution_code: str | None, day: dt.date, files: Iterable[tuple[str, bytes]]) -> dict:
+def store_raw(
+    source: str, institution_code: str | None, day: dt.date, files: Iterable[tuple[str, bytes]]
+) -> dict:
     """Replace the partition's raw files with ``files``; return the manifest written."""
     target = raw_dir(source, institution_code, day)
     staging = target.with_name(target.name + ".tmp")
@@ -38,7 +40,12 @@ def store_raw(source: str, institution_code: str | None, day: dt.date, files: It
         # The file name is authenticated data: a blob cannot be swapped for another file's.
         (staging / f"{name}.sm4").write_bytes(sm4_gcm_encrypt(key, content, name.encode()))
         entries.append({"name": name, "bytes": len(content), "sm3": sm3_hex(content)})
-    manifest = {"source": source, "institution_code": institution_code, "day": day.isoformat(), "files": entries}
+    manifest = {
+        "source": source,
+        "institution_code": institution_code,
+        "day": day.isoformat(),
+        "files": entries,
+    }
     (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
     shutil.rmtree(target, ignore_errors=True)
     os.replace(staging, target)
@@ -52,7 +59,9 @@ def read_raw(source: str, institution_code: str | None, day: dt.date) -> Iterato
         return
     key = data_key()
     for entry in json.loads((directory / MANIFEST).read_text())["files"]:
-        content = sm4_gcm_decrypt(key, (directory / f"{entry['name']}.sm4").read_bytes(), entry["name"].encode())
+        content = sm4_gcm_decrypt(
+            key, (directory / f"{entry['name']}.sm4").read_bytes(), entry["name"].encode()
+        )
         if sm3_hex(content) != entry["sm3"]:
             raise ValueError(f"raw file {directory / entry['name']} does not match its SM3 digest")
         yield entry["name"], content

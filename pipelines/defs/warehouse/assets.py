@@ -1,6 +1,5 @@
 """The dbt project as Dagster assets: staging → intermediate → marts → indicators, tests as checks."""
 
-
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -26,7 +25,9 @@ class WarehouseTranslator(DagsterDbtTranslator):
         return "warehouse"
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=WarehouseTranslator())
+@dbt_assets(
+    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=WarehouseTranslator()
+)
 def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Run ``dbt build`` into a side file and swap it in only when every model and test passed."""
     os.environ.update(dbt_environment())  # same values every run; the dbt subprocess inherits them

@@ -86,7 +86,7 @@ def test_events_of_the_district_auditor_cover_every_institution(
     ja01 = record_events(db_session, 2, institution_code="JA01")
     ja02 = record_events(db_session, 2, institution_code="JA02")
 
-    response = api.get("/audit/events", params={"action": TEST_ACTION, "limit": 500}, headers=auditor)
+    response = api.get("/api/v1/audit/events", params={"action": TEST_ACTION, "limit": 500}, headers=auditor)
 
     assert response.status_code == 200, response.text
     seqs = {item["seq"] for item in response.json()["items"]}
@@ -98,7 +98,7 @@ def test_events_of_an_institution_key_are_only_its_own(api: TestClient, db_sessi
     ja02 = record_events(db_session, 2, institution_code="JA02")
     headers = _institution_system(db_session, "JA01")
 
-    response = api.get("/audit/events", params={"limit": 500}, headers=headers)
+    response = api.get("/api/v1/audit/events", params={"limit": 500}, headers=headers)
 
     assert response.status_code == 200, response.text
     items = response.json()["items"]
@@ -110,9 +110,11 @@ def test_events_of_an_institution_key_are_only_its_own(api: TestClient, db_sessi
 def test_events_are_paged_newest_first(api: TestClient, db_session: Session, auditor: dict[str, str]) -> None:
     seqs = record_events(db_session, 5)
 
-    first = api.get("/audit/events", params={"action": TEST_ACTION, "limit": 3}, headers=auditor).json()
+    first = api.get(
+        "/api/v1/audit/events", params={"action": TEST_ACTION, "limit": 3}, headers=auditor
+    ).json()
     second = api.get(
-        "/audit/events",
+        "/api/v1/audit/events",
         params={"action": TEST_ACTION, "limit": 3, "before_seq": first["next_before_seq"]},
         headers=auditor,
     ).json()
@@ -124,7 +126,7 @@ def test_events_are_paged_newest_first(api: TestClient, db_session: Session, aud
 def test_events_need_the_audit_read_permission(api: TestClient, db_session: Session) -> None:
     doctor = _staff(db_session, "医生", institution_code="JA01")
 
-    response = api.get("/audit/events", headers=doctor)
+    response = api.get("/api/v1/audit/events", headers=doctor)
 
     assert response.status_code == 403
     assert "audit.read" in response.json()["message"]
@@ -136,7 +138,7 @@ def test_csv_export_opens_in_excel_and_its_hashes_recompute(
     record_events(db_session, 3)
     record_event(db_session, action="auth.login", result="failure", actor_name='=HYPERLINK("x")')
 
-    response = api.get("/audit/export", params={"format": "csv"}, headers=auditor)
+    response = api.get("/api/v1/audit/export", params={"format": "csv"}, headers=auditor)
 
     assert response.status_code == 200, response.text
     assert response.content.startswith("\ufeff".encode())
@@ -161,7 +163,9 @@ def test_json_export_is_itself_audited_with_who_and_what(api: TestClient, db_ses
     headers = _institution_system(db_session, "JA03")
     seqs = record_events(db_session, 2, institution_code="JA03")
 
-    response = api.get("/audit/export", params={"format": "json", "action": TEST_ACTION}, headers=headers)
+    response = api.get(
+        "/api/v1/audit/export", params={"format": "json", "action": TEST_ACTION}, headers=headers
+    )
 
     assert response.status_code == 200, response.text
     assert [record["seq"] for record in response.json()] == seqs
@@ -178,7 +182,7 @@ def test_json_export_is_itself_audited_with_who_and_what(api: TestClient, db_ses
 def test_export_needs_the_audit_export_permission(api: TestClient, db_session: Session) -> None:
     doctor = _staff(db_session, "医生", institution_code="JA01")
 
-    response = api.get("/audit/export", headers=doctor)
+    response = api.get("/api/v1/audit/export", headers=doctor)
 
     assert response.status_code == 403
     assert "audit.export" in response.json()["message"]
@@ -191,7 +195,7 @@ def test_verify_endpoint_reports_a_tampered_entry(
     with as_superuser_attacker(db_session):
         db_session.execute(text("UPDATE audit_log SET resource = 'x' WHERE seq = :seq"), {"seq": seqs[1]})
 
-    response = api.get("/audit/verify", headers=auditor)
+    response = api.get("/api/v1/audit/verify", headers=auditor)
 
     assert response.status_code == 200, response.text
     body = response.json()
@@ -204,7 +208,7 @@ def test_verify_endpoint_reports_an_intact_log(
 ) -> None:
     seqs = record_events(db_session, 3)
 
-    body = api.get("/audit/verify", headers=auditor).json()
+    body = api.get("/api/v1/audit/verify", headers=auditor).json()
 
     assert body["ok"] is True
     assert body["last_seq"] >= seqs[-1]

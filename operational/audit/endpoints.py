@@ -18,6 +18,7 @@ from operational.audit.schemas import AuditEventPage, AuditEventPublic, Verifica
 from operational.audit.service import MAX_PAGE_SIZE, list_events, record_event
 from operational.audit.verify import verify_chain
 from operational.common.db import get_session
+from operational.common.types import IsoDatetime
 
 router = APIRouter(prefix="/api/v1/audit", tags=["审计日志"])
 
@@ -27,8 +28,8 @@ Exporter = Annotated[Principal, Depends(require_permission("audit.export"))]
 
 
 def event_filter(
-    since: Annotated[dt.datetime | None, Query(description="起始时间（含），ISO 8601")] = None,
-    until: Annotated[dt.datetime | None, Query(description="截止时间（不含），ISO 8601")] = None,
+    since: Annotated[IsoDatetime | None, Query(description="起始时间（含），ISO 8601")] = None,
+    until: Annotated[IsoDatetime | None, Query(description="截止时间（不含），ISO 8601")] = None,
     actor: Annotated[str | None, Query(max_length=128, description="操作人标识或账号")] = None,
     action: Annotated[str | None, Query(max_length=64, description="操作类型，如 auth.login")] = None,
     institution_code: Annotated[str | None, Query(max_length=32, description="机构编码，如 JA01")] = None,
@@ -85,7 +86,20 @@ def get_events(
     )
 
 
-@router.get("/export", summary="导出审计记录")
+@router.get(
+    "/export",
+    summary="导出审计记录",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "审计记录文件（CSV 带 UTF-8 BOM；JSON 为数组）",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "array"}},
+            },
+        }
+    },
+)
 def export_events(
     session: DbSession,
     principal: Exporter,

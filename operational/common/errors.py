@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from operational.common.request_id import HEADER, request_id_of
 
@@ -141,10 +142,29 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(request, 422, "validation_error", message, {"fields": fields})
 
 
+_HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the API documents at this path (Starlette names only the first route's)."""
+    table = getattr(request.app.state, "path_methods", None)
+    if table is None:
+        table = [
+            (compile_path(path)[0], {method.upper() for method in item if method in _HTTP_METHODS})
+            for path, item in request.app.openapi().get("paths", {}).items()
+        ]
+        request.app.state.path_methods = table
+    path = request.url.path
+    return ", ".join(sorted({m for pattern, methods in table if pattern.match(path) for m in methods}))
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code, message = _HTTP_MESSAGES.get(exc.status_code, ("http_error", "请求失败"))
-    return error_response(request, exc.status_code, code, message, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    return error_response(request, exc.status_code, code, message, headers=headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -174,6 +194,7 @@ COMMON_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: error_doc("未登录、登录已过期或凭证无效"),
     403: error_doc("无权访问，或请求被安全策略拦截"),
     404: error_doc("资源不存在"),
+    409: error_doc("与当前状态冲突，如名称已被使用"),
     413: error_doc("请求体超过大小限制"),
     422: error_doc("请求参数不合法"),
     429: error_doc("请求过于频繁，请稍后重试"),

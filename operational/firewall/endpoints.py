@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from operational.accounts.dependencies import DbSession, Principal, require_permission
+from operational.common.types import IsoDatetime
 from operational.firewall import repository
 from operational.firewall.events import firewall_stats
 from operational.firewall.schemas import FirewallStatsPublic, SecurityEventPublic
@@ -25,7 +25,7 @@ def list_security_events(
     limit: Annotated[int, Query(ge=1, le=1000, description="最多返回条数")] = 100,
     attack_type: Annotated[str | None, Query(max_length=32, description="按攻击类型筛选")] = None,
     source_ip: Annotated[str | None, Query(max_length=64, description="按来源 IP 筛选")] = None,
-    since: Annotated[dt.datetime | None, Query(description="只返回此时间之后的记录")] = None,
+    since: Annotated[IsoDatetime | None, Query(description="只返回此时间之后的记录")] = None,
 ) -> list[SecurityEventPublic]:
     """Web 应用防火墙的拦截记录，最新的在前：来源 IP、攻击类型、请求路径、命中规则与请求编号。
 

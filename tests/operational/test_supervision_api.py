@@ -184,3 +184,10 @@ def test_values_without_grain_use_the_indicators_natural_grain(
 def test_computation_times_carry_the_shanghai_offset(client: TestClient, filled_warehouse: Path) -> None:
     items = client.get(VALUES, params={"grain": "day"}).json()["items"]
     assert items and all(item["computed_at"].endswith("+08:00") for item in items)
+
+
+def test_a_wrong_method_names_every_method_the_path_serves(api: TestClient) -> None:
+    response = api.request("OPTIONS", "/api/v1/accounts/users")
+    assert response.status_code == 405
+    assert {method.strip() for method in response.headers["allow"].split(",")} >= {"GET", "POST"}
+    assert response.json()["message"] == "不支持该请求方法"

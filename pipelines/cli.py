@@ -128,10 +128,11 @@ def _print_summary(summary) -> None:
 @app.command()
 def serve(
     only: Annotated[
-        str | None, typer.Option(help="Serve only one of: api, dashboard, dagster. Default: all three.")
+        str | None,
+        typer.Option(help="Serve only one of: api, dashboard, dagster, worker. Default: all four."),
     ] = None,
 ) -> None:
-    """Serve the big screen (127.0.0.1:8501), the Dagster UI with its daemon (127.0.0.1:3000) and the API (127.0.0.1:8000). Ctrl-C stops all."""
+    """Serve the big screen (127.0.0.1:8501), the Dagster UI with its daemon (127.0.0.1:3000), the API (127.0.0.1:8000) and the background worker. Ctrl-C stops all."""
     from pipelines.serve import SERVICE_NAMES, serve_all
 
     if only is not None and only not in SERVICE_NAMES:

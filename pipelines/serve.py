@@ -49,10 +49,11 @@ def _services() -> dict[str, tuple[str, list[str]]]:
             f"运营接口 (FastAPI) http://127.0.0.1:{api}/docs",
             [python, "-m", "uvicorn", "operational.app:app", "--host", "127.0.0.1", "--port", api],
         ),
+        "worker": ("后台任务 (队列与定时审计签名)", [python, "-m", "operational.worker"]),
     }
 
 
-SERVICE_NAMES = ("dashboard", "dagster", "api")
+SERVICE_NAMES = ("dashboard", "dagster", "api", "worker")
 
 
 def _interrupt(signum: int, frame: object) -> None:

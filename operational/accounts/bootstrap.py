@@ -61,7 +61,7 @@ def ensure_bootstrap_admin(session: Session, *, directory: Path | None = None) -
         return None
     _, password = create_super_admin(session, username="admin")
     directory = directory or keys_dir()
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = directory / "initial-admin-password"
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:

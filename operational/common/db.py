@@ -72,6 +72,13 @@ def _session_factory() -> sessionmaker[Session]:
     return sessionmaker(get_engine(), expire_on_commit=False)
 
 
+def forget_engine() -> None:
+    """Drop the cached settings, engine and session factory (after ``DATABASE_URL`` changed)."""
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    _session_factory.cache_clear()
+
+
 def new_session() -> Session:
     """A new session on the process engine; the caller commits and closes it."""
     return _session_factory()()

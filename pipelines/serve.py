@@ -10,6 +10,7 @@ import time
 
 from rich.console import Console
 
+from operational.common.db import stop_embedded_server
 from pipelines.orchestrate import ensure_dagster_home, ensure_dbt_manifest
 from warehouse.paths import REPO_ROOT
 
@@ -94,6 +95,8 @@ def serve_all(names: list[str], *, console: Console) -> int:
         # A second Ctrl-C while stopping must not leave orphans behind.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         _stop(children, console)
+        if stop_embedded_server():
+            console.print("已停止 内置 PostgreSQL")
     return exit_code
 
 

@@ -9,6 +9,7 @@ upgrades to every head.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -54,6 +55,19 @@ def _embedded_server_uri() -> str:
     # cleanup_mode=None: the server outlives this process, so API, Dagster and CLI share it.
     server = pgserver.get_server(pg_dir, cleanup_mode=None)
     return server.get_uri()
+
+
+def stop_embedded_server() -> bool:
+    """Stop the embedded PostgreSQL under ``var/pg`` if it runs (``healthops serve`` on Ctrl-C)."""
+    settings = get_settings()
+    if settings.database_url or not (settings.pg_dir / "postmaster.pid").exists():
+        return False
+    import pgserver
+
+    # As root, pgserver runs PostgreSQL as its own system user; pg_ctl must run as that user too.
+    user = "pgserver" if os.geteuid() == 0 else None
+    pgserver.pg_ctl(["stop", "-m", "fast", "-w"], pgdata=settings.pg_dir, user=user)
+    return True
 
 
 def database_url() -> str:

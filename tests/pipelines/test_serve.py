@@ -35,11 +35,13 @@ def _wait_for(url: str, timeout: float) -> httpx.Response:
 
 
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for a parent that never reaps it has stopped)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return True
+    status = Path(f"/proc/{pid}/status")
+    return not (status.exists() and "\nState:\tZ" in status.read_text())
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
@@ -83,3 +85,28 @@ def test_a_stop_signal_stops_the_api_and_its_workers(tmp_path: Path, stop_signal
         finally:
             if serve.poll() is None:
                 serve.kill()
+
+
+def test_the_embedded_postgres_stops_with_the_services(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env |= {"HEALTHOPS_API_PORT": str(port), "HEALTHOPS_VAR": str(tmp_path / "var")}
+    serve = subprocess.Popen(
+        [sys.executable, "-c", "from pipelines.cli import app; app()", "serve", "--only", "api"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        assert _wait_for(f"http://127.0.0.1:{port}/api/v1/health", timeout=90).status_code == 200
+        pid_file = tmp_path / "var" / "pg" / "postmaster.pid"
+        assert pid_file.exists()
+        postgres_pid = int(pid_file.read_text().splitlines()[0])
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=60) == 0
+        assert "已停止 内置 PostgreSQL" in (serve.stdout.read().decode() if serve.stdout else "")
+        assert not _alive(postgres_pid)
+    finally:
+        if serve.poll() is None:
+            serve.kill()

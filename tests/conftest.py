@@ -1,6 +1,8 @@
-"""Session-wide test setup: fixed keys, and one small simulated district run end to end.
+"""Session-wide test setup: fixed keys, a throw-away PostgreSQL database, and one small simulated district.
 
-Keys are fixed for the whole session so cached key material can never differ between tests.
+Keys are fixed for the whole session so cached key material can never differ between tests (a
+row encrypted by one test's code stays readable by another's). ``database_url`` is a fresh
+database migrated to every Alembic head, named by ``DATABASE_URL`` for the session.
 The ``district`` fixture simulates a small district across a month boundary, runs the real
 pipeline (Dagster, adapters, dbt on DuckDB) into its own HEALTHOPS_VAR, and is shared by the
 end-to-end tests.
@@ -10,13 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
+
+from operational.common import db
+from tests.operational.postgres import temporary_database
 
 os.environ.setdefault("HEALTHOPS_PATIENT_KEY", "11" * 32)
 os.environ.setdefault("HEALTHOPS_DATA_KEY", "22" * 16)
+os.environ.setdefault("HEALTHOPS_FIELD_KEYS", "t1:" + "33" * 16)
+os.environ.setdefault("HEALTHOPS_BLIND_INDEX_KEY", "44" * 32)
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 E2E_START = dt.date(2026, 9, 22)  # spans the end of September and the start of October
@@ -65,3 +74,22 @@ def district(tmp_path_factory: pytest.TempPathFactory):
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated throw-away database; ``DATABASE_URL`` names it for the session."""
+    with temporary_database(tmp_path_factory.mktemp("pg")) as url:
+        previous = os.environ.get("DATABASE_URL")
+        os.environ["DATABASE_URL"] = url
+        db.forget_engine()
+        engine = create_engine(url)
+        db.migrate(engine)
+        engine.dispose()
+        yield url
+        db.get_engine().dispose()
+        if previous is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = previous
+        db.forget_engine()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
 
+from operational.common import db
+from tests.operational.staff import signed_in_token
 from tests.warehouse.warehouse_factory import build_screen_warehouse
 
 
@@ -30,3 +33,17 @@ def screen_warehouse(built_screen_warehouse: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("HEALTHOPS_VAR", str(tmp_path / "var"))
     monkeypatch.setenv("HEALTHOPS_WAREHOUSE", str(built_screen_warehouse))
     return built_screen_warehouse
+
+
+def committed_token(*grants: tuple[str, str | None]) -> str:
+    """A session token of a new user holding ``grants``, committed so the app's own sessions see it."""
+    with db.new_session() as session:
+        token = signed_in_token(session, f"screen_{uuid.uuid4().hex[:10]}", *grants)
+        session.commit()
+    return token
+
+
+@pytest.fixture
+def reader_token(database_url: str) -> str:
+    """A signed-in 区卫健委管理员: who the big screen is for."""
+    return committed_token(("区卫健委管理员", None))

@@ -6,17 +6,24 @@ one artifact a test writes there; ``var/`` is git-ignored).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from operational.accounts.models import User
+from operational.accounts.totp import current_code
+from operational.common import db
+from tests.operational.staff import PASSWORD, signed_in_headers
 from warehouse.paths import REPO_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -55,7 +62,7 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 6
 
 
 @pytest.fixture
-def streamlit_url(screen_warehouse: Path, tmp_path: Path) -> Iterator[str]:
+def streamlit_url(screen_warehouse: Path, tmp_path: Path, database_url: str) -> Iterator[str]:
     """``streamlit run dashboards/app.py`` on a free loopback port, against the fixture warehouse."""
     port = _free_port()
     env = {**os.environ, "HEALTHOPS_VAR": str(tmp_path / "var"), "HEALTHOPS_WAREHOUSE": str(screen_warehouse)}
@@ -77,14 +84,32 @@ def streamlit_url(screen_warehouse: Path, tmp_path: Path) -> Iterator[str]:
             process.wait()
 
 
+def _leader() -> tuple[str, str]:
+    """A committed 区卫健委管理员 with a bound authenticator: (username, TOTP secret)."""
+    username = f"leader_{uuid.uuid4().hex[:8]}"
+    with db.new_session() as session:
+        signed_in_headers(session, username, ("区卫健委管理员", None))
+        secret = session.scalars(select(User.totp_secret).where(User.username == username)).one()
+        session.commit()
+    return username, str(secret)
+
+
 def test_big_screen_renders_in_chromium_at_1920x1080(streamlit_url: str) -> None:
     from playwright.sync_api import sync_playwright
 
+    username, secret = _leader()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1920, "height": 1080})
             page.goto(streamlit_url, wait_until="domcontentloaded")
+            # Signed out, the page asks for credentials, TOTP included (the same accounts as the API).
+            page.get_by_label("用户名").fill(username, timeout=60_000)
+            page.get_by_label("密码").fill(PASSWORD)
+            page.get_by_label("动态口令（已绑定的账号填写）").fill(
+                current_code(secret, now=dt.datetime.now(dt.UTC))
+            )
+            page.get_by_role("button", name="登录").click()
             page.wait_for_function(
                 "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 6", timeout=60_000
             )

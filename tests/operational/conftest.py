@@ -1,7 +1,7 @@
 """Fixtures for the operational service.
 
-* ``database_url`` (session): a fresh PostgreSQL database migrated to every head; ``DATABASE_URL``
-  points at it for the whole session.
+* ``database_url`` (session, from tests/conftest.py): a fresh PostgreSQL database migrated to
+  every head; ``DATABASE_URL`` points at it for the whole session.
 * ``db_session``: a session inside a transaction rolled back after the test (commits inside the
   code under test become savepoints), so tests never see each other's rows.
 * ``api``: a test client of a fresh app whose requests use that same session.
@@ -17,13 +17,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from operational.app import create_app
 from operational.common import db
 from operational.common.settings import get_settings
-from tests.operational.postgres import temporary_database
 from tests.operational.staff import signed_in_headers
 from tests.warehouse.warehouse_factory import WarehouseBuilder
 
@@ -71,27 +69,6 @@ def operational_var(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     else:
         os.environ["HEALTHOPS_VAR"] = previous
     get_settings.cache_clear()
-
-
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated throw-away database; ``DATABASE_URL`` names it for the session."""
-    with temporary_database(tmp_path_factory.mktemp("pg")) as url:
-        previous = os.environ.get("DATABASE_URL")
-        os.environ["DATABASE_URL"] = url
-        get_settings.cache_clear()
-        db.get_engine.cache_clear()
-        engine = create_engine(url)
-        db.migrate(engine)
-        engine.dispose()
-        yield url
-        db.get_engine().dispose()
-        db.get_engine.cache_clear()
-        if previous is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = previous
-        get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -13,7 +13,14 @@ from operational.accounts.roles import PRIVILEGED_ROLES
 from operational.accounts.service import set_password
 from operational.accounts.totp import new_secret
 
+PASSWORD = "Ward7&Lantern"
+"""The password every user made here has."""
 CHEAP_ARGON2 = AccountsConfig(argon2_time_cost=1, argon2_memory_kib=1024, argon2_parallelism=1)
+
+
+def signed_in_token(session: Session, username: str, *grants: tuple[str, str | None]) -> str:
+    """Like :func:`signed_in_headers`, but the bare session token (for Streamlit's session state)."""
+    return signed_in_headers(session, username, *grants)["Authorization"].removeprefix("Bearer ")
 
 
 def signed_in_headers(session: Session, username: str, *grants: tuple[str, str | None]) -> dict[str, str]:
@@ -35,7 +42,7 @@ def signed_in_headers(session: Session, username: str, *grants: tuple[str, str |
         # Privileged roles must have a second factor; a completed login has passed it.
         user.totp_secret, user.totp_enabled = new_secret(), True
     session.add(user)
-    set_password(session, user, "Ward7&Lantern", now=now, config=CHEAP_ARGON2, must_change=False)
+    set_password(session, user, PASSWORD, now=now, config=CHEAP_ARGON2, must_change=False)
     session.flush()
     for role, institution_code in grants:
         session.add(

@@ -13,12 +13,14 @@ Figures at a scale other than the headline one carry a ``_scale_<s>`` suffix.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -88,6 +90,20 @@ def bench_ingest(scale: float, days: int, repeats: int, suffix: str) -> None:
             print(f"ingest_rows_per_s_{name}{suffix}: {statistics.median(rates):.0f} rows/s", flush=True)
 
 
+@contextlib.contextmanager
+def _logs_to_stderr() -> Iterator[None]:
+    """Send whatever the pipeline prints (dbt's progress) to stderr: stdout carries only figures."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def bench_pipeline(scale: float, repeats: int, suffix: str) -> None:
     from pipelines.orchestrate import run_pipeline
 
@@ -96,7 +112,8 @@ def bench_pipeline(scale: float, repeats: int, suffix: str) -> None:
         with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp:
             _simulate(Path(tmp), days=30, scale=scale)
             started = time.perf_counter()
-            summary = run_pipeline()
+            with _logs_to_stderr():
+                summary = run_pipeline()
             timings.append(time.perf_counter() - started)
             if not summary.success:
                 raise SystemExit(

@@ -13,6 +13,7 @@ from operational.accounts.endpoints import accounts_router, auth_router
 from operational.audit.endpoints import router as audit_router
 from operational.common import db
 from operational.common.errors import COMMON_ERROR_RESPONSES, register_error_handlers
+from operational.common.logging_setup import configure_logging
 from operational.common.request_id import RequestIdMiddleware
 from operational.firewall import install_firewall
 from operational.supervision.endpoints import router as supervision_router
@@ -39,6 +40,7 @@ def _lifespan(*, bootstrap_admin: bool) -> Callable[[FastAPI], AbstractAsyncCont
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         """Prepare the database before serving (starting the embedded PostgreSQL if needed)."""
+        configure_logging()
         await asyncio.to_thread(prepare_database, bootstrap_admin=bootstrap_admin)
         yield
 

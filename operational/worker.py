@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from operational.audit.checkpoints import create_checkpoint
 from operational.common import db
 from operational.common.jobs import Worker, enqueue, job_handler
+from operational.common.logging_setup import configure_logging
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def start_schedules() -> None:
 
 def main() -> None:
     """Migrate, queue the periodic jobs, and run every registered handler until SIGTERM/SIGINT."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     db.migrate()
     start_schedules()
     Worker(concurrency=2).run_forever()

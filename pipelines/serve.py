@@ -12,7 +12,7 @@ from rich.console import Console
 
 from operational.common.db import stop_embedded_server
 from pipelines.orchestrate import ensure_dagster_home, ensure_dbt_manifest
-from warehouse.paths import REPO_ROOT
+from warehouse.paths import REPO_ROOT, keys_dir
 
 
 def _port(name: str, default: int) -> str:
@@ -79,6 +79,11 @@ def serve_all(names: list[str], *, console: Console) -> int:
             command, cwd=REPO_ROOT, env=os.environ.copy(), start_new_session=True
         )
         console.print(f"[green]已启动[/green] {label}")
+    if "api" in names:
+        console.print(
+            f"首次登录：用户名 admin，一次性密码在 {keys_dir() / 'initial-admin-password'}"
+            "（数据库首次启动时生成；登录后须修改密码并绑定动态口令）"
+        )
     console.print("按 Ctrl-C 停止全部服务")
     exit_code = 0
     try:

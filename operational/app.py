@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from operational.accounts.bootstrap import ensure_bootstrap_admin
 from operational.accounts.endpoints import accounts_router, auth_router
@@ -32,6 +33,8 @@ def prepare_database(*, bootstrap_admin: bool = True) -> None:
     db.migrate()
     if bootstrap_admin:
         with db.new_session() as session:
+            # Several workers may start on one new database: only one creates the administrator.
+            session.execute(text("SELECT pg_advisory_xact_lock(72130002)"))
             ensure_bootstrap_admin(session)
             session.commit()
 

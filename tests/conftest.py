@@ -17,10 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
 
-from operational.common import db
-from tests.operational.postgres import temporary_database
+from tests.operational.postgres import migrated_database
 
 os.environ.setdefault("HEALTHOPS_PATIENT_KEY", "11" * 32)
 os.environ.setdefault("HEALTHOPS_DATA_KEY", "22" * 16)
@@ -79,17 +77,5 @@ def district(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated throw-away database; ``DATABASE_URL`` names it for the session."""
-    with temporary_database(tmp_path_factory.mktemp("pg")) as url:
-        previous = os.environ.get("DATABASE_URL")
-        os.environ["DATABASE_URL"] = url
-        db.forget_engine()
-        engine = create_engine(url)
-        db.migrate(engine)
-        engine.dispose()
+    with migrated_database(tmp_path_factory.mktemp("pg")) as url:
         yield url
-        db.get_engine().dispose()
-        if previous is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = previous
-        db.forget_engine()

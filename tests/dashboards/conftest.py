@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from operational.common import db
+from tests.operational.postgres import migrated_database
 from tests.operational.staff import signed_in_token
 from tests.warehouse.warehouse_factory import build_screen_warehouse
 
@@ -33,6 +35,14 @@ def screen_warehouse(built_screen_warehouse: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("HEALTHOPS_VAR", str(tmp_path / "var"))
     monkeypatch.setenv("HEALTHOPS_WAREHOUSE", str(built_screen_warehouse))
     return built_screen_warehouse
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboards' own database: their sign-ins commit users and audit entries for real, which
+    must not leak into the operational tests' shared database (they count users and audit rows)."""
+    with migrated_database(tmp_path_factory.mktemp("dashboards-pg")) as url:
+        yield url
 
 
 def committed_token(*grants: tuple[str, str | None]) -> str:

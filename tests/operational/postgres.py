@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from operational.common import db
 from operational.common.db import sqlalchemy_url
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -49,3 +50,24 @@ def temporary_database(tmp_dir: Path) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def migrated_database(tmp_dir: Path) -> Iterator[str]:
+    """A fresh database migrated to every head, named by ``DATABASE_URL`` while open."""
+    with temporary_database(tmp_dir) as url:
+        previous = os.environ.get("DATABASE_URL")
+        os.environ["DATABASE_URL"] = url
+        db.forget_engine()
+        engine = create_engine(url)
+        db.migrate(engine)
+        engine.dispose()
+        try:
+            yield url
+        finally:
+            db.get_engine().dispose()
+            if previous is None:
+                os.environ.pop("DATABASE_URL", None)
+            else:
+                os.environ["DATABASE_URL"] = previous
+            db.forget_engine()

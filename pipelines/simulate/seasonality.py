@@ -125,6 +125,8 @@ def day_kind(day: dt.date) -> str:
             return "workday"
         return "holiday" if holiday_name else "weekend"
     except NotImplementedError:
+        # chinesecalendar only knows the years the State Council has published (it raises for
+        # later ones): fall back to the fixed-date holidays and plain weekends for those years.
         if (day.month, day.day) in _FIXED_HOLIDAYS:
             return "holiday"
         return "weekend" if day.weekday() >= 5 else "workday"

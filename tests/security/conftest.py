@@ -10,7 +10,6 @@ their own tests in tests/operational/firewall.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +25,7 @@ from tests.operational.staff import signed_in_headers
 from tests.security.live_service import LiveService
 
 # The test process writes the tester's account (with SM4-encrypted fields) that the services read:
-# both sides take the field and blind-index keys from the environment.
-os.environ.setdefault("HEALTHOPS_FIELD_KEYS", "t1:" + "5a" * 16)
-os.environ.setdefault("HEALTHOPS_BLIND_INDEX_KEY", "6b" * 32)
-
+# both take the field and blind-index keys from the environment tests/conftest.py fixes.
 TOOL_POLICY = {
     "ip_limit": {"requests": 1_000_000, "per_seconds": 60, "burst": 1_000_000},
     "api_key_limit": {"requests": 1_000_000, "per_seconds": 60},
